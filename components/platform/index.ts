@@ -1,0 +1,2 @@
+export * from "./namespace-plan";
+export * from "./namespaces";

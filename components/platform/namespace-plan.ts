@@ -1,0 +1,77 @@
+/**
+ * Which namespaces the platform needs for the enabled layers, and how each is locked down.
+ * Pure: tested without Pulumi.
+ */
+import type { Settings } from "../../stacks/config/schema";
+
+export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
+
+export interface NamespaceSpec {
+  /** Namespace name (fixed, so other layers and tooling can refer to it). */
+  readonly name: string;
+  /** What runs there. */
+  readonly purpose: string;
+  /** Pod Security Admission level enforced. */
+  readonly podSecurity: PodSecurityLevel;
+  /** Why the namespace is not `restricted` (required when it is not). */
+  readonly exception?: string;
+  /** Deny all traffic by default (workloads add their own allow policies) and allow DNS egress. */
+  readonly defaultDeny: boolean;
+}
+
+/** The Kubernetes minor whose Pod Security standards we pin (matches the pinned k3s). */
+export const POD_SECURITY_VERSION = "v1.33";
+
+export function namespacePlan(s: Settings): NamespaceSpec[] {
+  const plan: NamespaceSpec[] = [];
+  if (s.backend.mode === "create") {
+    plan.push({ name: "sophia-apps", purpose: "backend API and GPU inference services", podSecurity: "restricted", defaultDeny: true });
+  }
+  if (s.mcp.mode === "create") {
+    plan.push({ name: "sophia-mcp", purpose: "MCP servers and their gateway", podSecurity: "restricted", defaultDeny: true });
+  }
+  if (s.postgres.mode === "create" || s.redis.mode === "create") {
+    plan.push({ name: "sophia-data", purpose: "Postgres and Redis", podSecurity: "restricted", defaultDeny: true });
+  }
+  if (s.ingress.mode === "create") {
+    plan.push({ name: "cert-manager", purpose: "cert-manager", podSecurity: "restricted", defaultDeny: false });
+    plan.push({
+      name: "ingress",
+      purpose: "the ingress controller",
+      podSecurity: "baseline",
+      exception: "the controller binds ports 80/443 with NET_BIND_SERVICE, which restricted forbids adding",
+      defaultDeny: false,
+    });
+  }
+  if (s.gpuOperator.mode === "create") {
+    plan.push({
+      name: "gpu-operator",
+      purpose: "NVIDIA GPU operator",
+      podSecurity: "privileged",
+      exception: "the container toolkit, device plugin and DCGM exporter need host devices and paths",
+      defaultDeny: false,
+    });
+  }
+  if (s.monitoring.mode === "create") {
+    plan.push({
+      name: "monitoring",
+      purpose: "Prometheus, Grafana, AlertManager, Loki",
+      podSecurity: "privileged",
+      exception: "node-exporter and the log shipper read host paths and the host network",
+      defaultDeny: false,
+    });
+  }
+  return plan;
+}
+
+/** The Pod Security Admission labels for one namespace. */
+export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const mode of ["enforce", "audit", "warn"] as const) {
+    // Audit and warn stay at restricted everywhere so exceptions remain visible.
+    const value = mode === "enforce" ? level : "restricted";
+    labels[`pod-security.kubernetes.io/${mode}`] = value;
+    labels[`pod-security.kubernetes.io/${mode}-version`] = POD_SECURITY_VERSION;
+  }
+  return labels;
+}

@@ -1,0 +1,79 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { podSecurityLabels, type NamespaceSpec } from "./namespace-plan";
+
+export interface PlatformNamespacesArgs {
+  /** The namespaces to create, from `namespacePlan`. */
+  readonly namespaces: readonly NamespaceSpec[];
+  /** Labels added to every namespace. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The platform's namespaces with Pod Security Admission labels, and for isolated ones a default-deny
+ * NetworkPolicy plus DNS egress.
+ * @see https://kubernetes.io/docs/concepts/security/pod-security-admission/
+ */
+export class PlatformNamespaces extends pulumi.ComponentResource {
+  /** Namespace name by name, resolved once the namespace exists. */
+  public readonly names: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: PlatformNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sophia:platform:PlatformNamespaces", name, {}, opts);
+    this.names = {};
+    for (const spec of args.namespaces) {
+      const ns = new k8s.core.v1.Namespace(
+        `${name}-${spec.name}`,
+        {
+          metadata: {
+            name: spec.name,
+            labels: { ...args.labels, ...podSecurityLabels(spec.podSecurity) },
+            annotations: {
+              "sophia-intel.ai/purpose": spec.purpose,
+              ...(spec.exception ? { "sophia-intel.ai/pod-security-exception": spec.exception } : {}),
+            },
+          },
+        },
+        { parent: this },
+      );
+      this.names[spec.name] = ns.metadata.name;
+      if (spec.defaultDeny) {
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-${spec.name}-default-deny`,
+          {
+            metadata: { name: "default-deny", namespace: ns.metadata.name },
+            spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+          },
+          { parent: this },
+        );
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-${spec.name}-allow-dns`,
+          {
+            metadata: { name: "allow-dns", namespace: ns.metadata.name },
+            spec: {
+              podSelector: {},
+              policyTypes: ["Egress"],
+              egress: [
+                {
+                  to: [
+                    {
+                      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                      podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                    },
+                  ],
+                  ports: [
+                    { protocol: "UDP", port: 53 },
+                    { protocol: "TCP", port: 53 },
+                  ],
+                },
+              ],
+            },
+          },
+          { parent: this },
+        );
+      }
+    }
+    this.registerOutputs({ names: this.names });
+  }
+}

@@ -1,0 +1,60 @@
+# Shared set-up for the README commands. Source it; it leaves the shell ready to run the pinned
+# Pulumi engine offline against the local dev stack:
+#   - pnpm (pinned in package.json) installed under the cache if missing, dependencies installed;
+#   - the Pulumi CLI, language host and plugins (toolchain/ensure.mjs), cached by version;
+#   - PULUMI_BACKEND_URL: a file backend under .sophia/state; the dev passphrase.
+set -euo pipefail
+
+SOPHIA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export SOPHIA_CACHE_DIR="${SOPHIA_CACHE_DIR:-$HOME/.cache/sophia-infra}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+command -v node >/dev/null || die "Node.js 20+ is required (node not on PATH)"
+command -v go >/dev/null || die "Go is required to build the Pulumi engine (go not on PATH)"
+
+ensure_pnpm() {
+  local version
+  version="$(node -p 'require(process.argv[1]).packageManager.split("@")[1]' "$SOPHIA_ROOT/package.json")"
+  local dir="$SOPHIA_CACHE_DIR/pnpm/$version"
+  if [ ! -x "$dir/node_modules/.bin/pnpm" ]; then
+    say "installing pnpm $version into $dir"
+    mkdir -p "$dir"
+    npm install --silent --no-save --prefix "$dir" "pnpm@$version" >/dev/null 2>&1 \
+      || die "could not install pnpm $version from the npm registry (npm install pnpm@$version)"
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
+}
+
+ensure_deps() {
+  say "installing dependencies (pnpm install --frozen-lockfile)"
+  (cd "$SOPHIA_ROOT" && pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^(Progress|Packages:)' >&2) \
+    || die "pnpm install failed"
+}
+
+ensure_toolchain() {
+  say "making sure the pinned Pulumi engine is present (toolchain/ensure.mjs)"
+  local env_file
+  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file)" || exit 1
+  # shellcheck disable=SC1090
+  source "$env_file"
+  # Type errors are caught by `pnpm typecheck`; the engine only transpiles.
+  export PULUMI_NODEJS_TRANSPILE_ONLY=true
+}
+
+# The dev stack: file backend inside the clone, dev-only passphrase (stacks/dev.passphrase) unless
+# the caller brings their own PULUMI_CONFIG_PASSPHRASE(_FILE).
+use_dev_backend() {
+  mkdir -p "$SOPHIA_ROOT/.sophia/state"
+  export PULUMI_BACKEND_URL="file://$SOPHIA_ROOT/.sophia/state"
+  if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    export PULUMI_CONFIG_PASSPHRASE_FILE="$SOPHIA_ROOT/stacks/dev.passphrase"
+  fi
+}
+
+bootstrap() {
+  ensure_pnpm
+  ensure_deps
+  ensure_toolchain
+}

@@ -1,0 +1,97 @@
+/**
+ * Rules that span fields or sections, checked after every section parsed on its own.
+ */
+import type { ConfigProblem } from "./load";
+import { WORKLOAD_CLASSES, type Settings } from "./schema";
+
+const ns = "sophia-infra";
+
+export function crossChecks(s: Settings, secrets: Readonly<Record<string, string>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string, fix: string) => problems.push({ path: `${ns}:${path}`, message, fix });
+
+  if (s.kubernetes.target === "cluster" && s.cluster.mode !== "k3s") {
+    add(
+      "kubernetes.target",
+      'is "cluster" but cluster.mode is "skip", so there is no cluster to apply to',
+      'set cluster.mode to "k3s", or kubernetes.target to "kubeconfig", "render" or "skip"',
+    );
+  }
+  if (s.kubernetes.skipAwait && s.environment !== "dev") {
+    add("kubernetes.skipAwait", "is only allowed in dev (readiness waits protect real clusters)", "remove it");
+  }
+
+  if (s.environment === "dev") {
+    // dev runs on one machine: no cloud accounts.
+    if (s.cluster.mode === "k3s" && s.cluster.nodes.some((n) => n.machine.source === "lambda")) {
+      add("cluster.nodes", "launches Lambda Cloud instances in dev", 'use machine.source "existing", or cluster.mode "skip"');
+    }
+    if (s.weaviate.mode === "cloud") add("weaviate.mode", 'is "cloud" in dev', 'use "local" or "skip"');
+    if (s.frontend.mode === "vercel") add("frontend.mode", 'is "vercel" in dev', 'use "skip"');
+  }
+
+  if (s.cluster.mode === "k3s") {
+    const nodes = s.cluster.nodes;
+    const seen = new Set<string>();
+    for (const n of nodes) {
+      if (seen.has(n.name)) add("cluster.nodes", `has two nodes named "${n.name}"`, "give every node a unique name");
+      seen.add(n.name);
+    }
+    if (nodes[0]?.role !== "server") {
+      add("cluster.nodes.0.role", "must be server: the first node initialises the cluster", "list a server node first");
+    }
+    const servers = nodes.filter((n) => n.role === "server");
+    if (servers.length > 1) {
+      if (!s.cluster.privateNetwork) {
+        add(
+          "cluster.privateNetwork",
+          `is false but there are ${servers.length} servers; an embedded-etcd HA control plane needs servers on a shared private network`,
+          "set cluster.privateNetwork: true with each server's machine.privateAddress, or keep a single server",
+        );
+      } else {
+        for (const srv of servers) {
+          if (srv.machine.source !== "existing" || !srv.machine.privateAddress) {
+            add(
+              `cluster.nodes.${nodes.indexOf(srv)}.machine.privateAddress`,
+              `is missing for server "${srv.name}" (cluster.privateNetwork is true)`,
+              "give every server its private address",
+            );
+          }
+        }
+      }
+    }
+    const classes = new Set(nodes.map((n) => n.class));
+    for (const workload of WORKLOAD_CLASSES) {
+      const target = s.placement[workload];
+      if (!classes.has(target)) {
+        add(
+          `placement.${workload}`,
+          `maps ${workload} workloads to ${target} but no cluster node has class ${target}`,
+          `add a ${target} node or map ${workload} to one of: ${[...classes].join(", ")}`,
+        );
+      }
+    }
+  }
+
+  if (s.redis.mode === "create" && s.redis.sentinelQuorum > s.redis.replicas) {
+    add("redis.sentinelQuorum", `(${s.redis.sentinelQuorum}) exceeds redis.replicas (${s.redis.replicas})`, "lower the quorum");
+  }
+  if (s.backend.minReplicas > s.backend.maxReplicas) {
+    add("backend.minReplicas", "is greater than backend.maxReplicas", "make minReplicas <= maxReplicas");
+  }
+  if (s.mcp.mode === "create") {
+    const mcpSecrets = secrets[`${ns}:mcpSecrets`];
+    const provided = mcpSecrets ? (JSON.parse(mcpSecrets) as Record<string, Record<string, string>>) : {};
+    for (const [name, server] of Object.entries(s.mcp.servers ?? {})) {
+      if (server.minReplicas > server.maxReplicas) {
+        add(`mcp.servers.${name}.minReplicas`, "is greater than maxReplicas", "make minReplicas <= maxReplicas");
+      }
+      for (const v of server.secrets) {
+        if (provided[name]?.[v] === undefined) {
+          add(`mcpSecrets`, `has no ${name}.${v} (declared in mcp.servers.${name}.secrets)`, `add ${name}: { ${v}: <secret> }`);
+        }
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,313 @@
+/**
+ * The stack configuration: one strict schema for every layer, parsed once at program start.
+ *
+ * Config lives under the project namespace (`sophia-infra:<key>`). Each layer is one object key with
+ * an explicit `mode` (skip / create / …), so a layer is never half-configured. Credentials are never
+ * part of these objects: each secret is its own top-level key (see `secrets.ts`), because Pulumi
+ * records secrecy per key, and a plaintext leaf inside a secret object could not be detected.
+ *
+ * Every field carries its description and default here; `docs/config.md` is generated from this file.
+ */
+import { z } from "zod";
+
+/** GPU node classes from the spec, with their Lambda Cloud instance types and hourly rates. */
+export const NODE_CLASSES = ["gh200", "a100", "a6000", "rtx6000"] as const;
+export const nodeClass = z.enum(NODE_CLASSES);
+export type NodeClass = z.infer<typeof nodeClass>;
+
+/** Workload classes of the spec's placement table. */
+export const WORKLOAD_CLASSES = ["inference", "batch", "realtime", "mcp"] as const;
+export const workloadClass = z.enum(WORKLOAD_CLASSES);
+export type WorkloadClass = z.infer<typeof workloadClass>;
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const hostname = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** An image tag that is pinned: not empty and not `latest`. */
+const pinnedTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a valid image tag")
+  .refine((t) => t !== "latest", "must be a pinned version, not `latest`");
+
+const k8sName = z.string().max(63).regex(dnsLabel, "must be a lowercase DNS label (a-z, 0-9, '-')");
+
+// ---------------------------------------------------------------------------------------------
+// Cluster: GPU nodes and k3s (spec section 1)
+
+const existingNode = z
+  .strictObject({
+    source: z.literal("existing").describe("A machine that already exists, reached over SSH."),
+    address: z.string().min(1).describe("Public address (IP or DNS name) the SSH connection and k3s use."),
+    sshUser: z.string().min(1).default("ubuntu").describe("SSH user with passwordless sudo."),
+    privateAddress: z.string().optional().describe("Address on a private network shared with the other servers."),
+  })
+  .describe("A given machine.");
+
+const lambdaNode = z
+  .strictObject({
+    source: z.literal("lambda").describe("Launched through the Lambda Cloud API."),
+    region: z.string().min(1).default("us-east-1").describe("Lambda Cloud region name."),
+    instanceType: z
+      .string()
+      .optional()
+      .describe("Lambda Cloud instance type; defaults to the node class's type (e.g. `gpu_1x_gh200`)."),
+  })
+  .describe("A Lambda Cloud instance.");
+
+const clusterNode = z.strictObject({
+  name: k8sName.describe("Node name (also the Kubernetes node name); a stable key, never an index."),
+  class: nodeClass.describe("GPU class: `gh200` (arm64), `a100`, `a6000` or `rtx6000`."),
+  role: z.enum(["server", "agent"]).describe("k3s role. The first server initialises the cluster."),
+  machine: z.discriminatedUnion("source", [existingNode, lambdaNode]).describe("Where the machine comes from."),
+  workloads: z
+    .array(workloadClass)
+    .optional()
+    .describe("Workload classes this node runs; defaults to those the placement table maps to its class."),
+});
+export type ClusterNode = z.infer<typeof clusterNode>;
+
+const cluster = z
+  .discriminatedUnion("mode", [
+    z.strictObject({ mode: z.literal("skip").describe("No cluster layer: Kubernetes comes from `kubernetes`.") }),
+    z.strictObject({
+      mode: z.literal("k3s").describe("Bootstrap k3s over SSH on `nodes`."),
+      name: k8sName.default("sophia").describe("Cluster name, used in the kubeconfig."),
+      k3sVersion: z
+        .string()
+        .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must look like v1.33.5+k3s1")
+        .default("v1.33.5+k3s1")
+        .describe("Pinned k3s release (`INSTALL_K3S_VERSION`)."),
+      privateNetwork: z
+        .boolean()
+        .default(false)
+        .describe("Servers share a private network (required for more than one server: embedded etcd)."),
+      nodes: z.array(clusterNode).min(1).describe("The machines, one entry per node."),
+    }),
+  ])
+  .default({ mode: "skip" })
+  .describe("GPU nodes and k3s.");
+
+// ---------------------------------------------------------------------------------------------
+// Where Kubernetes objects go
+
+const kubernetes = z
+  .strictObject({
+    target: z
+      .enum(["cluster", "kubeconfig", "render", "skip"])
+      .default("cluster")
+      .describe(
+        "`cluster`: the cluster layer's kubeconfig; `kubeconfig`: an existing cluster (secret `kubeconfig`); " +
+          "`render`: write manifests to `renderDirectory` without a cluster; `skip`: no Kubernetes layer.",
+      ),
+    renderDirectory: z
+      .string()
+      .default(".sophia/manifests")
+      .describe("Directory for `render`, relative to the project (kept out of git: it may hold secrets)."),
+    skipAwait: z
+      .boolean()
+      .default(false)
+      .describe("Do not wait for readiness (only for targets where nothing schedules pods)."),
+  })
+  .default({ target: "cluster", renderDirectory: ".sophia/manifests", skipAwait: false })
+  .describe("Where the Kubernetes layer is applied.");
+
+// ---------------------------------------------------------------------------------------------
+// Placement table (spec section 3)
+
+export const DEFAULT_PLACEMENT: Record<WorkloadClass, NodeClass> = {
+  inference: "gh200",
+  batch: "a100",
+  realtime: "rtx6000",
+  mcp: "a6000",
+};
+
+const placement = z
+  .strictObject({
+    inference: nodeClass.default("gh200").describe("Embedding generation, large-model inference, multi-modal."),
+    batch: nodeClass.default("a100").describe("Batch processing, training, data pipeline."),
+    realtime: nodeClass.default("rtx6000").describe("Real-time API and production services (backend, Postgres, Redis)."),
+    mcp: nodeClass.default("a6000").describe("MCP orchestration and the service mesh."),
+  })
+  .default(DEFAULT_PLACEMENT)
+  .describe("Workload class to node class: the one table behind node labels, taints and affinities.");
+
+// ---------------------------------------------------------------------------------------------
+// Platform services (spec sections 2, 6, 7, 10)
+
+const skipOrCreate = z.enum(["skip", "create"]);
+
+const gpuOperator = z
+  .strictObject({
+    mode: skipOrCreate.default("create").describe("Install the NVIDIA GPU operator."),
+    chartVersion: z.string().default("v25.10.1").describe("Pinned `gpu-operator` chart version."),
+    timeSlicing: z
+      .partialRecord(nodeClass, z.int().min(1).max(16))
+      .default({})
+      .describe("GPU time-slicing replicas per node class (absent: no sharing)."),
+  })
+  .default({ mode: "create", chartVersion: "v25.10.1", timeSlicing: {} })
+  .describe("NVIDIA GPU operator.");
+
+const postgresBackup = z
+  .discriminatedUnion("mode", [
+    z.strictObject({ mode: z.literal("skip") }),
+    z.strictObject({
+      mode: z.literal("s3"),
+      endpoint: z.url().describe("S3-compatible endpoint URL."),
+      bucket: z.string().min(3).describe("Bucket for base backups and WAL."),
+      region: z.string().default("us-east-1").describe("Bucket region."),
+      retention: z
+        .string()
+        .regex(/^\d+[dwm]$/)
+        .default("30d")
+        .describe("Backup retention policy."),
+    }),
+  ])
+  .default({ mode: "skip" })
+  .describe("Base backups (daily) and continuous WAL archiving.");
+
+const postgres = z
+  .strictObject({
+    mode: skipOrCreate.default("create").describe("Deploy Postgres (CloudNativePG) with pgvector."),
+    instances: z.int().min(1).max(9).default(3).describe("Instances (1 primary + replicas)."),
+    storageSize: z
+      .string()
+      .regex(/^\d+(Gi|Ti)$/)
+      .default("50Gi")
+      .describe("Volume size per instance."),
+    database: k8sName.default("sophia").describe("Application database name (also the owner role)."),
+    backup: postgresBackup,
+  })
+  .default({ mode: "create", instances: 3, storageSize: "50Gi", database: "sophia", backup: { mode: "skip" } })
+  .describe("Postgres with pgvector.");
+
+const redis = z
+  .strictObject({
+    mode: skipOrCreate.default("create").describe("Deploy Redis with Sentinel."),
+    replicas: z.int().min(1).max(7).default(3).describe("Redis nodes (one master, the rest replicas)."),
+    sentinelQuorum: z.int().min(1).default(2).describe("Sentinels that must agree a master is down."),
+  })
+  .default({ mode: "create", replicas: 3, sentinelQuorum: 2 })
+  .describe("Redis with Sentinel.");
+
+const ingress = z
+  .strictObject({
+    mode: skipOrCreate.default("create").describe("Ingress controller and cert-manager."),
+    acme: z
+      .enum(["staging", "production"])
+      .default("staging")
+      .describe("Let's Encrypt server: `staging` issues untrusted test certificates."),
+    acmeEmail: z.email().default("ops@sophia-intel.ai").describe("ACME account email."),
+  })
+  .default({ mode: "create", acme: "staging", acmeEmail: "ops@sophia-intel.ai" })
+  .describe("TLS and ingress.");
+
+const monitoring = z
+  .strictObject({
+    mode: skipOrCreate.default("create").describe("Prometheus, Grafana, AlertManager and Loki."),
+    slackChannel: z.string().default("#sophia-alerts").describe("AlertManager Slack channel."),
+    pagerduty: z.boolean().default(true).describe("Route critical alerts to PagerDuty."),
+  })
+  .default({ mode: "create", slackChannel: "#sophia-alerts", pagerduty: true })
+  .describe("Monitoring and alerting.");
+
+// ---------------------------------------------------------------------------------------------
+// Applications (spec sections 4, 5)
+
+const egressRule = z.strictObject({
+  host: z.string().optional().describe("Destination host (documentation; policies match `cidr`)."),
+  cidr: z.string().default("0.0.0.0/0").describe("Destination CIDR."),
+  port: z.int().min(1).max(65535).default(443).describe("Destination TCP port."),
+});
+
+const mcpServer = z.strictObject({
+  tag: pinnedTag.optional().describe("Image tag; defaults to `mcp.tag`."),
+  image: z.string().optional().describe("Image repository; defaults to `scoobyjava15/sophia-mcp-<name>`."),
+  port: z.int().min(1).max(65535).default(8080).describe("Container port (Streamable HTTP at `/mcp`)."),
+  minReplicas: z.int().min(1).default(2).describe("HPA minimum."),
+  maxReplicas: z.int().min(1).default(5).describe("HPA maximum."),
+  cpuTarget: z.int().min(10).max(100).default(60).describe("HPA target CPU utilisation (%)."),
+  stateful: z.boolean().default(false).describe("Needs `Mcp-Session-Id` affinity at the gateway."),
+  secrets: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/)).default([]).describe("Env vars read from `mcpSecrets`."),
+  egress: z.array(egressRule).default([]).describe("Egress beyond DNS."),
+  fromBackend: z.boolean().default(false).describe("The backend may call this server directly."),
+});
+export type McpServerConfig = z.infer<typeof mcpServer>;
+
+const mcp = z
+  .strictObject({
+    mode: skipOrCreate.default("create").describe("The MCP servers and their gateway."),
+    tag: pinnedTag.default("1.0.0").describe("Default image tag for every server."),
+    servers: z
+      .record(k8sName, mcpServer)
+      .optional()
+      .describe("Catalog overrides and additions, by server name; absent: the spec's 16 servers."),
+  })
+  .default({ mode: "create", tag: "1.0.0" })
+  .describe("MCP servers.");
+
+const backend = z
+  .strictObject({
+    mode: skipOrCreate.default("create").describe("Deploy the backend API."),
+    image: z.string().default("scoobyjava15/sophia-backend").describe("Image repository."),
+    tag: pinnedTag.default("1.0.0").describe("Pinned image tag."),
+    minReplicas: z.int().min(1).default(3).describe("HPA minimum."),
+    maxReplicas: z.int().min(1).default(10).describe("HPA maximum."),
+  })
+  .default({ mode: "create", image: "scoobyjava15/sophia-backend", tag: "1.0.0", minReplicas: 3, maxReplicas: 10 })
+  .describe("Backend API.");
+
+// ---------------------------------------------------------------------------------------------
+// Weaviate and frontend (spec sections 8, 9)
+
+const weaviate = z
+  .discriminatedUnion("mode", [
+    z.strictObject({ mode: z.literal("skip") }),
+    z.strictObject({
+      mode: z.literal("local").describe("A Weaviate server on this machine (dev and tests)."),
+      url: z.url().default("http://127.0.0.1:8080").describe("REST endpoint."),
+      grpcPort: z.int().default(50051).describe("gRPC port."),
+    }),
+    z.strictObject({
+      mode: z.literal("cloud").describe("Weaviate Cloud (secret `weaviateApiKey`)."),
+      url: z.url().describe("Cluster URL."),
+    }),
+  ])
+  .default({ mode: "skip" })
+  .describe("Weaviate collections.");
+
+const frontend = z
+  .discriminatedUnion("mode", [
+    z.strictObject({ mode: z.literal("skip") }),
+    z.strictObject({
+      mode: z.literal("vercel").describe("A Vercel project (provider config `vercel:apiToken`)."),
+      projectName: k8sName.default("sophia-frontend").describe("Vercel project name."),
+      gitRepository: z.string().default("scoobyjava15/sophia-main").describe("GitHub repo for preview deployments."),
+      rootDirectory: z.string().default("frontend").describe("App directory within the repo."),
+      domains: z.array(z.string().regex(hostname)).min(1).describe("Domains served by the project."),
+    }),
+  ])
+  .default({ mode: "skip" })
+  .describe("Vercel frontend.");
+
+// ---------------------------------------------------------------------------------------------
+
+/** The `sophia-infra` namespace: every non-secret key the program reads. */
+export const settingsSchema = z.strictObject({
+  environment: z.enum(["production", "staging", "dev"]).describe("Which environment this stack is."),
+  domain: z.string().regex(hostname, "must be a DNS name like sophia-intel.ai").describe("Base domain."),
+  cluster,
+  kubernetes,
+  placement,
+  gpuOperator,
+  postgres,
+  redis,
+  ingress,
+  monitoring,
+  mcp,
+  backend,
+  weaviate,
+  frontend,
+});
+
+export type Settings = z.infer<typeof settingsSchema>;

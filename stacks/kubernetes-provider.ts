@@ -1,0 +1,56 @@
+/**
+ * The Kubernetes provider every Kubernetes-layer component uses, chosen by `kubernetes.target`.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import type { StackConfig } from "./config/load";
+import type { Settings } from "./config/schema";
+
+/** Provider arguments for a target, without the kubeconfig (pure; unit-tested). */
+export function kubernetesProviderArgs(settings: Settings): Omit<k8s.ProviderArgs, "kubeconfig"> | undefined {
+  const k = settings.kubernetes;
+  switch (k.target) {
+    case "skip":
+      return undefined;
+    case "render":
+      // Writes manifests instead of applying them; the directory is relative to the project so the
+      // provider's inputs are the same in every clone (a changed input would replace every object).
+      return { renderYamlToDirectory: k.renderDirectory };
+    case "kubeconfig":
+    case "cluster":
+      return {
+        // Server-side apply is the provider default; stated here because field ownership matters for
+        // objects other controllers (cert-manager, the GPU operator) also write.
+        enableServerSideApply: true,
+        // Objects on a cluster that no longer exists must not block `destroy`.
+        deleteUnreachable: true,
+      };
+  }
+}
+
+/**
+ * Creates the provider. `kubeconfig` comes from the cluster layer (`cluster`) or the `kubeconfig`
+ * secret (`kubeconfig`); it is a secret either way and must be stable across runs
+ * (pulumi-kubernetes#2745: a changed kubeconfig replaces the provider and every object on it).
+ */
+export function createKubernetesProvider(
+  name: string,
+  config: StackConfig,
+  clusterKubeconfig: pulumi.Output<string> | undefined,
+  opts?: pulumi.CustomResourceOptions,
+): k8s.Provider | undefined {
+  const args = kubernetesProviderArgs(config.settings);
+  if (!args) return undefined;
+  const target = config.settings.kubernetes.target;
+  const kubeconfig =
+    target === "kubeconfig"
+      ? config.requireSecret("sophia-infra:kubeconfig")
+      : target === "cluster"
+        ? clusterKubeconfig
+        : undefined;
+  if ((target === "kubeconfig" || target === "cluster") && !kubeconfig) {
+    throw new pulumi.RunError(`kubernetes.target is ${target} but no kubeconfig is available`);
+  }
+  return new k8s.Provider(name, { ...args, ...(kubeconfig ? { kubeconfig } : {}) }, opts);
+}

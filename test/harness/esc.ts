@@ -1,0 +1,85 @@
+/**
+ * Resolves the repository's ESC environment definitions (esc/*.yaml) the way Pulumi ESC would for
+ * what they use: `fn::secret` leaves and whole-value `${path}` references under `pulumiConfig`.
+ * Secret placeholders are replaced by fixture values. Anything else ESC can do (`fn::open`, imports,
+ * string interpolation) is rejected, so a definition never silently resolves differently here.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+import { repoRoot } from "./stack-config";
+
+export interface ResolvedValue {
+  readonly value: string;
+  readonly secret: boolean;
+}
+
+interface Leaf {
+  readonly value: unknown;
+  readonly secret: boolean;
+}
+
+/** A fixture for each secret path; kubeconfigs must parse, so they get a real (unreachable) one. */
+export function fixtureSecret(path: string): string {
+  if (path.endsWith("kubeconfig")) return readFileSync(join(repoRoot, "test", "fixtures", "unreachable-kubeconfig.yaml"), "utf8");
+  return `fixture-${path.replace(/[^A-Za-z0-9]/g, "-")}-value`;
+}
+
+export function loadEscDefinition(envName: string): Record<string, unknown> {
+  const doc = parse(readFileSync(join(repoRoot, "esc", `${envName}.yaml`), "utf8")) as { values?: Record<string, unknown> };
+  if (!doc.values) throw new Error(`esc/${envName}.yaml has no values`);
+  return doc.values;
+}
+
+function resolveNode(node: unknown, path: string, secret: boolean): Leaf {
+  if (typeof node === "object" && node !== null && !Array.isArray(node)) {
+    const keys = Object.keys(node);
+    const fn = keys.find((k) => k.startsWith("fn::"));
+    if (fn) {
+      if (fn !== "fn::secret" || keys.length !== 1) throw new Error(`${path}: unsupported ESC function ${fn}`);
+      return { value: fixtureSecret(path), secret: true };
+    }
+  }
+  return { value: node, secret };
+}
+
+function lookup(values: Record<string, unknown>, ref: string): Leaf {
+  let node: unknown = values;
+  for (const part of ref.split(".")) {
+    if (typeof node !== "object" || node === null || !(part in node)) throw new Error(`unresolved ESC reference \${${ref}}`);
+    node = (node as Record<string, unknown>)[part];
+  }
+  return resolveNode(node, ref, false);
+}
+
+/** `pulumiConfig` of an ESC definition, resolved with fixture secrets. */
+export function resolveEscConfig(envName: string): Record<string, ResolvedValue> {
+  const values = loadEscDefinition(envName);
+  const pulumiConfig = values["pulumiConfig"];
+  if (typeof pulumiConfig !== "object" || pulumiConfig === null) throw new Error(`esc/${envName}.yaml has no pulumiConfig`);
+  const out: Record<string, ResolvedValue> = {};
+  for (const [key, raw] of Object.entries(pulumiConfig)) {
+    let leaf: Leaf;
+    if (typeof raw === "string" && /^\$\{[A-Za-z0-9_.]+\}$/.test(raw)) leaf = lookup(values, raw.slice(2, -1));
+    else if (typeof raw === "string" && raw.includes("${")) throw new Error(`${key}: string interpolation is not supported here`);
+    else leaf = resolveNode(raw, `pulumiConfig.${key}`, false);
+    out[key] = { value: typeof leaf.value === "string" ? leaf.value : JSON.stringify(leaf.value), secret: leaf.secret };
+  }
+  return out;
+}
+
+/** Every path in the definition that holds an `fn::secret`. */
+export function secretPaths(envName: string): string[] {
+  const paths: string[] = [];
+  const walk = (node: unknown, path: string[]) => {
+    if (typeof node !== "object" || node === null) return;
+    if ("fn::secret" in node) {
+      paths.push(path.join("."));
+      return;
+    }
+    for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
+  };
+  walk(loadEscDefinition(envName), []);
+  return paths;
+}

@@ -1,0 +1,245 @@
+import { describe, expect, it } from "vitest";
+
+import { closest, formatProblems, parseConfig, type ConfigProblem, type RawConfig } from "../../stacks/config/load";
+import { resolveEscConfig } from "../harness/esc";
+import { readStackFile, toRawConfig } from "../harness/stack-config";
+
+const base = {
+  "sophia-infra:environment": "staging",
+  "sophia-infra:domain": "staging.sophia-intel.ai",
+  "sophia-infra:kubernetes": JSON.stringify({ target: "render" }),
+  "sophia-infra:monitoring": JSON.stringify({ mode: "skip" }),
+  "sophia-infra:mcp": JSON.stringify({ mode: "skip" }),
+};
+
+function raw(values: Record<string, unknown>, secretKeys: string[] = []): RawConfig {
+  const merged: Record<string, string> = { ...base };
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) delete merged[k];
+    else merged[k] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return { values: merged, secretKeys: new Set(secretKeys) };
+}
+
+function problems(r: RawConfig): ConfigProblem[] {
+  const result = parseConfig(r);
+  if (result.ok) throw new Error("expected problems, config parsed");
+  return result.problems;
+}
+
+describe("the committed stack files", () => {
+  it("dev parses with its encrypted dev-only secrets and only local targets", () => {
+    const file = readStackFile("dev");
+    expect(file.environment).toBeUndefined();
+    const result = parseConfig(toRawConfig(file.config));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const s = result.config.settings;
+    expect(s.environment).toBe("dev");
+    expect(s.cluster.mode).toBe("skip");
+    expect(s.kubernetes.target).toBe("render");
+    expect(s.weaviate.mode).not.toBe("cloud");
+    expect(s.frontend.mode).toBe("skip");
+    expect(Object.keys(result.config.secrets).sort()).toEqual(["sophia-infra:mcpGatewayToken"]);
+  });
+
+  for (const stack of ["production", "staging"]) {
+    it(`${stack} parses once its ESC environment is resolved`, () => {
+      const file = readStackFile(stack);
+      expect(file.environment).toEqual([`sophia/${stack}`]);
+      const result = parseConfig(toRawConfig(file.config, resolveEscConfig(stack)));
+      if (!result.ok) throw new Error(formatProblems(stack, result.problems));
+      expect(result.config.settings.environment).toBe(stack);
+      expect(result.config.settings.kubernetes.target).toBe("kubeconfig");
+    });
+
+    it(`${stack} without its ESC environment names every missing secret`, () => {
+      const file = readStackFile(stack);
+      const paths = problems(toRawConfig(file.config)).map((p) => p.path);
+      expect(paths).toContain("sophia-infra:kubeconfig");
+      expect(paths).toContain("sophia-infra:weaviateApiKey");
+      expect(paths).toContain("vercel:apiToken");
+      expect(paths.every((p) => p.startsWith("sophia-infra:") || p === "vercel:apiToken")).toBe(true);
+    });
+  }
+
+  it("production and staging differ where the spec says", () => {
+    const parse = (stack: string) => {
+      const r = parseConfig(toRawConfig(readStackFile(stack).config, resolveEscConfig(stack)));
+      if (!r.ok) throw new Error("parse failed");
+      return r.config.settings;
+    };
+    const prod = parse("production");
+    const staging = parse("staging");
+    expect(prod.postgres.instances).toBe(3);
+    expect(staging.postgres.instances).toBe(1);
+    expect(prod.ingress.acme).toBe("production");
+    expect(staging.ingress.acme).toBe("staging");
+    expect(prod.frontend).toMatchObject({ mode: "vercel", domains: ["sophia-intel.ai", "app.sophia-intel.ai"] });
+    expect(staging.frontend).toMatchObject({ mode: "vercel", domains: ["staging.sophia-intel.ai"] });
+  });
+});
+
+describe("bad input is reported all at once", () => {
+  it("a misspelled key, a wrong type and a missing secret give exactly three problems", () => {
+    const found = problems(
+      raw({
+        "sophia-infra:postgres": { instancez: 3 },
+        "sophia-infra:redis": { replicas: "three" },
+        "sophia-infra:weaviate": { mode: "cloud", url: "https://sophia.weaviate.cloud" },
+      }),
+    );
+    expect(found).toEqual([
+      {
+        path: "sophia-infra:postgres",
+        message: 'has unknown key "instancez"',
+        fix: '"instancez" → did you mean "instances"? (allowed: mode, instances, storageSize, database, backup; docs/config.md#postgres)',
+      },
+      {
+        path: "sophia-infra:redis.replicas",
+        message: 'must be number, got string "three"',
+        fix: "write it as a number without quotes (docs/config.md#redis)",
+      },
+      {
+        path: "sophia-infra:weaviateApiKey",
+        message: "is a required secret (weaviate.mode is cloud) and is not set",
+        fix: "pulumi config set --secret sophia-infra:weaviateApiKey <value>, or add it to the stack's ESC environment",
+      },
+    ]);
+    const message = formatProblems("staging", found);
+    expect(message).toMatch(/^Stack "staging" has 3 configuration problems; nothing was registered or changed\./);
+  });
+
+  it("a credential given as plaintext is refused, naming the command that fixes it", () => {
+    const found = problems(raw({ "sophia-infra:mcp": { mode: "create" }, "sophia-infra:mcpGatewayToken": "abc" }));
+    expect(found).toEqual([
+      expect.objectContaining({
+        path: "sophia-infra:mcpGatewayToken",
+        message: "is a credential given as plaintext",
+      }),
+    ]);
+    expect(found[0]?.fix).toContain("pulumi config set --secret sophia-infra:mcpGatewayToken");
+  });
+
+  it("a setting marked secret is refused (settings are not credentials)", () => {
+    const found = problems(raw({}, ["sophia-infra:domain"]));
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:domain"]);
+  });
+
+  it("unknown keys, in our namespace or another, get a did-you-mean", () => {
+    const found = problems(raw({ "sophia-infra:monitor": { mode: "skip" }, "sophia-infr:domain": "x.io" }));
+    expect(found.map((p) => [p.path, p.fix])).toEqual([
+      ["sophia-infra:monitor", "did you mean sophia-infra:monitoring? (keys: docs/config.md)"],
+      ["sophia-infr:domain", "did you mean sophia-infra:domain? (keys: docs/config.md)"],
+    ]);
+  });
+
+  it("missing required settings and non-object sections are reported", () => {
+    const found = problems(raw({ "sophia-infra:domain": undefined, "sophia-infra:redis": "yes" }));
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:redis", "sophia-infra:domain"]);
+    expect(found[1]?.message).toBe("is required (string)");
+  });
+
+  it("unknown keys inside a discriminated variant list that variant's keys", () => {
+    const found = problems(raw({ "sophia-infra:weaviate": { mode: "local", ulr: "http://127.0.0.1:8080" } }));
+    expect(found).toHaveLength(1);
+    expect(found[0]?.fix).toContain('"ulr" → did you mean "url"?');
+    expect(found[0]?.fix).toContain("allowed: mode, url, grpcPort");
+  });
+
+  it("an invalid mode lists the choices", () => {
+    const found = problems(raw({ "sophia-infra:redis": { mode: "maybe" } }));
+    expect(found).toEqual([
+      expect.objectContaining({ path: "sophia-infra:redis.mode", fix: 'use one of "skip", "create" (docs/config.md#redis)' }),
+    ]);
+  });
+
+  it("image tags must be pinned", () => {
+    const found = problems(raw({ "sophia-infra:backend": { tag: "latest" } }));
+    expect(found).toEqual([
+      expect.objectContaining({ path: "sophia-infra:backend.tag", message: "must be a pinned version, not `latest`" }),
+    ]);
+  });
+});
+
+describe("cross-field rules", () => {
+  const k3s = (nodes: unknown[], extra: Record<string, unknown> = {}) => ({ mode: "k3s", nodes, ...extra });
+  const node = (name: string, cls: string, role = "agent") => ({
+    name,
+    class: cls,
+    role,
+    machine: { source: "existing", address: `${name}.example.com` },
+  });
+  const allClasses = [node("core", "gh200", "server"), node("etl", "a100"), node("api", "rtx6000"), node("mcp", "a6000")];
+  const ssh = { "sophia-infra:sshPrivateKey": "k" };
+
+  it("kubernetes.target cluster needs a cluster", () => {
+    expect(problems(raw({ "sophia-infra:kubernetes": { target: "cluster" } })).map((p) => p.path)).toEqual([
+      "sophia-infra:kubernetes.target",
+    ]);
+  });
+
+  it("more than one server needs a private network", () => {
+    const nodes = [...allClasses, node("core-2", "gh200", "server")];
+    const found = problems(raw({ "sophia-infra:cluster": k3s(nodes), ...ssh }, ["sophia-infra:sshPrivateKey"]));
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:cluster.privateNetwork"]);
+    expect(found[0]?.message).toContain("embedded-etcd HA control plane");
+  });
+
+  it("the first node must be a server", () => {
+    const nodes = [node("etl", "a100"), node("core", "gh200", "server"), node("api", "rtx6000"), node("mcp", "a6000")];
+    const found = problems(raw({ "sophia-infra:cluster": k3s(nodes), ...ssh }, ["sophia-infra:sshPrivateKey"]));
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:cluster.nodes.0.role"]);
+  });
+
+  it("every placement class must have a node", () => {
+    const found = problems(
+      raw({ "sophia-infra:cluster": k3s(allClasses.slice(0, 3)), ...ssh }, ["sophia-infra:sshPrivateKey"]),
+    );
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:placement.mcp"]);
+    expect(found[0]?.fix).toBe("add a a6000 node or map mcp to one of: gh200, a100, rtx6000");
+  });
+
+  it("a valid four-class cluster parses", () => {
+    const result = parseConfig(raw({ "sophia-infra:cluster": k3s(allClasses), ...ssh }, ["sophia-infra:sshPrivateKey"]));
+    expect(result.ok).toBe(true);
+  });
+
+  it("dev refuses cloud targets and skipAwait is dev-only", () => {
+    const dev = problems(
+      raw({
+        "sophia-infra:environment": "dev",
+        "sophia-infra:domain": "sophia.localhost",
+        "sophia-infra:weaviate": { mode: "cloud", url: "https://x.weaviate.cloud" },
+        "sophia-infra:weaviateApiKey": "k",
+        "sophia-infra:frontend": { mode: "vercel", domains: ["a.sophia-intel.ai"] },
+        "vercel:apiToken": "t",
+      }, ["sophia-infra:weaviateApiKey", "vercel:apiToken"]),
+    );
+    expect(dev.map((p) => p.path)).toEqual(["sophia-infra:weaviate.mode", "sophia-infra:frontend.mode"]);
+    const staging = problems(raw({ "sophia-infra:kubernetes": { target: "render", skipAwait: true } }));
+    expect(staging.map((p) => p.path)).toEqual(["sophia-infra:kubernetes.skipAwait"]);
+  });
+
+  it("an MCP server's declared secrets must be provided", () => {
+    const found = problems(
+      raw(
+        {
+          "sophia-infra:mcp": { mode: "create", servers: { github: { secrets: ["GITHUB_TOKEN"] } } },
+          "sophia-infra:mcpGatewayToken": "t",
+          "sophia-infra:mcpSecrets": { github: {} },
+        },
+        ["sophia-infra:mcpGatewayToken", "sophia-infra:mcpSecrets"],
+      ),
+    );
+    expect(found).toEqual([expect.objectContaining({ path: "sophia-infra:mcpSecrets", message: expect.stringContaining("github.GITHUB_TOKEN") })]);
+  });
+});
+
+describe("closest", () => {
+  it("suggests near misses only", () => {
+    expect(closest("instancez", ["instances", "mode"])).toBe("instances");
+    expect(closest("Domain", ["domain"])).toBe("domain");
+    expect(closest("zzz", ["instances", "mode"])).toBeUndefined();
+  });
+});

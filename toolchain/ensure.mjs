@@ -1,0 +1,345 @@
+#!/usr/bin/env node
+// Makes sure the real Pulumi engine this repository is pinned to is present, offline.
+//
+// Pieces: the `pulumi` CLI, the Node.js language host, the dynamic-provider shim and every resource
+// plugin whose npm SDK package the program installs. Each piece is either found (a matching `pulumi`
+// already on PATH) or built from Go modules, and cached outside the repository under a key derived
+// from its recipe, so fresh clones on the same machine reuse it. The result is one directory:
+//
+//   <cache>/sets/<key>/bin    pulumi, pulumi-language-nodejs, pulumi-resource-pulumi-nodejs
+//   <cache>/sets/<key>/home   PULUMI_HOME with the resource plugins installed
+//   <cache>/sets/<key>/env    shell exports for the other scripts (`source` it)
+//
+// Usage: node toolchain/ensure.mjs [--print-env-file] [--quiet]
+// Environment: SOPHIA_CACHE_DIR (default ~/.cache/sophia-infra), SOPHIA_TOOLCHAIN_FORCE_BUILD=1.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { PIECES, PLUGINS, RECIPE_REVISION } from "./pieces.mjs";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const cacheRoot = process.env.SOPHIA_CACHE_DIR ?? path.join(os.homedir(), ".cache", "sophia-infra");
+const toolchainRoot = path.join(cacheRoot, "toolchain");
+const quiet = process.argv.includes("--quiet");
+
+/** Thrown for a failure of one piece; the top level prints it as the single error. */
+class PieceError extends Error {
+  constructor(piece, message, command, logFile) {
+    super(message);
+    this.piece = piece;
+    this.command = command;
+    this.logFile = logFile;
+  }
+}
+
+const log = (msg) => {
+  if (!quiet) process.stderr.write(`[toolchain] ${msg}\n`);
+};
+
+function sha(text) {
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
+}
+
+function goVersion() {
+  const r = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" });
+  if (r.status !== 0) {
+    throw new PieceError("go", "the Go toolchain is not on PATH (needed to build the Pulumi engine)", "go env GOVERSION");
+  }
+  return r.stdout.trim();
+}
+
+/** Reads `pulumi.version` (plugin) or `version` from an installed npm package. */
+function npmPackage(name) {
+  const file = path.join(repoRoot, "node_modules", name, "package.json");
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+
+/** Environment every Go step runs with: module proxy only, no VCS fallbacks. */
+function goEnv(extra = {}) {
+  return {
+    ...process.env,
+    GOFLAGS: "-mod=readonly",
+    GOPROXY: process.env.GOPROXY && process.env.GOPROXY !== "" ? process.env.GOPROXY : "https://proxy.golang.org",
+    GONOSUMDB: PIECES.nosumdb.join(","),
+    CGO_ENABLED: "0",
+    GOTOOLCHAIN: "local",
+    ...extra,
+  };
+}
+
+/**
+ * Runs one command, logging to `logFile`, printing a progress line every 15 s (go build -v names each
+ * package it compiles, so the line says how far it got).
+ */
+function run(piece, command, args, { cwd, env, logFile }) {
+  const printable = [command, ...args].join(" ");
+  fs.appendFileSync(logFile, `\n$ (cd ${cwd} && ${printable})\n`);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const out = fs.openSync(logFile, "a");
+    let lines = 0;
+    let last = "";
+    const onData = (chunk) => {
+      fs.writeSync(out, chunk);
+      for (const line of chunk.toString().split("\n")) {
+        if (line.trim() !== "") {
+          lines += 1;
+          last = line.trim();
+        }
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const timer = setInterval(() => {
+      const secs = Math.round((Date.now() - started) / 1000);
+      log(`${piece}: ${args[0]} running ${secs}s, ${lines} lines of output, last: ${last.slice(0, 100)}`);
+    }, 15_000);
+    child.on("error", (err) => {
+      clearInterval(timer);
+      fs.closeSync(out);
+      reject(new PieceError(piece, `could not start ${command}: ${err.message}`, printable, logFile));
+    });
+    child.on("close", (code) => {
+      clearInterval(timer);
+      fs.closeSync(out);
+      if (code === 0) resolve();
+      else reject(new PieceError(piece, `exited with status ${code}`, printable, logFile));
+    });
+  });
+}
+
+function tail(file, n = 25) {
+  try {
+    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-n).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+/** A cached piece: built once into <toolchainRoot>/pieces/<id>, marked complete by a `.ok` file. */
+async function ensureBuilt(recipe, goVer, build) {
+  const key = sha(JSON.stringify({ recipe, goVer, RECIPE_REVISION }));
+  const id = `${recipe.name}-${recipe.version}-${key}`;
+  const dir = path.join(toolchainRoot, "pieces", id);
+  const ok = path.join(dir, ".ok");
+  if (fs.existsSync(ok) && process.env.SOPHIA_TOOLCHAIN_FORCE_BUILD !== "1") {
+    log(`${recipe.name} ${recipe.version}: cached (${dir})`);
+    return { dir, built: false };
+  }
+  const work = path.join(toolchainRoot, "build", id);
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  const partial = `${dir}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  const logFile = path.join(toolchainRoot, "logs", `${id}.log`);
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  fs.writeFileSync(logFile, `building ${recipe.name} ${recipe.version}\n`);
+  const started = Date.now();
+  log(`${recipe.name} ${recipe.version}: building from Go modules (log: ${logFile})`);
+  await build({ work, out: partial, logFile });
+  fs.renameSync(partial, dir);
+  fs.writeFileSync(ok, `${new Date().toISOString()} ${Math.round((Date.now() - started) / 1000)}s\n`);
+  fs.rmSync(work, { recursive: true, force: true });
+  log(`${recipe.name} ${recipe.version}: built in ${Math.round((Date.now() - started) / 1000)}s`);
+  return { dir, built: true };
+}
+
+/** Builds a main package from a committed wrapper module (go.mod + go.sum in toolchain/go/<dir>). */
+function wrapperBuild(recipe) {
+  return async ({ work, out, logFile }) => {
+    const src = path.join(repoRoot, "toolchain", "go", recipe.wrapper);
+    for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(work, f));
+    const env = goEnv();
+    // No separate `go mod download`: it would fetch test-only modules the proxy here refuses.
+    await run(recipe.name, "go", ["build", "-v", "-o", path.join(out, recipe.binary), "-ldflags", recipe.ldflags, recipe.main], {
+      cwd: work,
+      env,
+      logFile,
+    });
+  };
+}
+
+/**
+ * Builds a provider from its own module (upstream go.mod and go.sum kept): download at the pinned
+ * pseudo-version, check the module hash, copy it somewhere writable, apply the recipe's edits, run its
+ * generate step, build.
+ */
+function moduleBuild(recipe) {
+  return async ({ work, out, logFile }) => {
+    const env = goEnv({ GOFLAGS: "-mod=mod" });
+    const ref = `${recipe.module}@${recipe.moduleVersion}`;
+    const dl = spawnSync("go", ["mod", "download", "-json", ref], { cwd: work, env: goEnv({ GOFLAGS: "" }), encoding: "utf8" });
+    fs.appendFileSync(logFile, `$ go mod download -json ${ref}\n${dl.stdout}${dl.stderr}`);
+    let info;
+    try {
+      info = JSON.parse(dl.stdout);
+    } catch {
+      info = { Error: dl.stderr.trim() || "no output" };
+    }
+    if (info.Error) {
+      const refused = /403|not available/.test(info.Error);
+      throw new PieceError(
+        recipe.name,
+        refused
+          ? `the Go module proxy refuses ${ref} ("This module version is not available"): the plugin cannot be built on this machine`
+          : `cannot download ${ref}: ${info.Error}`,
+        `go mod download -json ${ref}`,
+        logFile,
+      );
+    }
+    if (info.Sum !== recipe.moduleSum) {
+      throw new PieceError(recipe.name, `module hash mismatch for ${ref}: got ${info.Sum}, pinned ${recipe.moduleSum}`, `go mod download -json ${ref}`, logFile);
+    }
+    const src = path.join(work, "src");
+    fs.cpSync(info.Dir, src, { recursive: true });
+    // The module cache is read-only; make the copy writable for the edits below.
+    spawnSync("chmod", ["-R", "u+w", src]);
+    for (const edit of recipe.goModEdits ?? []) {
+      await run(recipe.name, "go", ["mod", "edit", ...edit], { cwd: src, env, logFile });
+    }
+    for (const step of recipe.generate ?? []) {
+      await run(recipe.name, "go", step.args, { cwd: path.join(src, step.dir), env: { ...env, ...step.env }, logFile });
+    }
+    await run(recipe.name, "go", ["build", "-v", "-o", path.join(out, recipe.binary), "-ldflags", recipe.ldflags, recipe.main], {
+      cwd: src,
+      env,
+      logFile,
+    });
+  };
+}
+
+/** A `pulumi` already on PATH is used when it is exactly the pinned version and has its language host. */
+function ambientPulumi(version) {
+  if (process.env.SOPHIA_TOOLCHAIN_FORCE_BUILD === "1") return undefined;
+  const which = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8" });
+  if (which.status !== 0) return undefined;
+  const bin = fs.realpathSync(which.stdout.trim());
+  const v = spawnSync(bin, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+  const host = path.join(path.dirname(bin), "pulumi-language-nodejs");
+  if (v.status === 0 && v.stdout.trim() === `v${version}` && fs.existsSync(host)) return path.dirname(bin);
+  return undefined;
+}
+
+async function main() {
+  const sdk = npmPackage("@pulumi/pulumi");
+  if (!sdk) {
+    throw new PieceError("@pulumi/pulumi", "node_modules/@pulumi/pulumi is missing", "pnpm install --frozen-lockfile");
+  }
+  if (sdk.version !== PIECES.cli.version) {
+    throw new PieceError(
+      "pulumi",
+      `the CLI recipe is pinned to ${PIECES.cli.version} but @pulumi/pulumi is ${sdk.version}; pin both to the same release`,
+      "toolchain/pieces.mjs",
+    );
+  }
+  const goVer = goVersion();
+  const built = [];
+
+  // 1. CLI and language host: ambient if it matches exactly, otherwise built.
+  let binSources;
+  const ambient = ambientPulumi(PIECES.cli.version);
+  if (ambient) {
+    log(`pulumi ${PIECES.cli.version}: using the one already installed in ${ambient}`);
+    binSources = { pulumi: path.join(ambient, "pulumi"), host: path.join(ambient, "pulumi-language-nodejs") };
+  } else {
+    const cli = await ensureBuilt(PIECES.cli, goVer, wrapperBuild(PIECES.cli));
+    const host = await ensureBuilt(PIECES.languageHost, goVer, wrapperBuild(PIECES.languageHost));
+    if (cli.built) built.push(PIECES.cli.name);
+    if (host.built) built.push(PIECES.languageHost.name);
+    binSources = { pulumi: path.join(cli.dir, "pulumi"), host: path.join(host.dir, "pulumi-language-nodejs") };
+  }
+
+  // 2. Resource plugins for every plugin-bearing npm package the program installs.
+  const plugins = [];
+  for (const plugin of PLUGINS) {
+    const pkg = npmPackage(plugin.npm);
+    if (!pkg) {
+      log(`${plugin.name}: ${plugin.npm} is not a dependency of the program; skipped`);
+      continue;
+    }
+    const wanted = pkg.pulumi?.version;
+    if (wanted !== plugin.version) {
+      throw new PieceError(
+        plugin.name,
+        `${plugin.npm} asks for plugin ${plugin.name} ${wanted} but the recipe builds ${plugin.version}; pin the npm package to ${plugin.version} or update the recipe`,
+        "toolchain/pieces.mjs",
+      );
+    }
+    const result = await ensureBuilt(plugin, goVer, moduleBuild(plugin));
+    if (result.built) built.push(plugin.name);
+    plugins.push({ ...plugin, bin: path.join(result.dir, plugin.binary) });
+  }
+
+  // 3. Assemble the set: bin dir + PULUMI_HOME with plugins installed by the real CLI.
+  const setKey = sha(JSON.stringify({ binSources, plugins: plugins.map((p) => p.bin), sdk: sdk.version }));
+  const setDir = path.join(toolchainRoot, "sets", setKey);
+  const envFile = path.join(setDir, "env");
+  if (!fs.existsSync(path.join(setDir, ".ok"))) {
+    fs.rmSync(setDir, { recursive: true, force: true });
+    const bin = path.join(setDir, "bin");
+    const home = path.join(setDir, "home");
+    fs.mkdirSync(bin, { recursive: true });
+    fs.mkdirSync(home, { recursive: true });
+    fs.copyFileSync(binSources.pulumi, path.join(bin, "pulumi"));
+    fs.copyFileSync(binSources.host, path.join(bin, "pulumi-language-nodejs"));
+    // The dynamic-provider plugin is the shell shim shipped in @pulumi/pulumi (bundled plugins are
+    // looked up next to the pulumi binary).
+    fs.copyFileSync(path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"), path.join(bin, "pulumi-resource-pulumi-nodejs"));
+    for (const f of fs.readdirSync(bin)) fs.chmodSync(path.join(bin, f), 0o755);
+    const logFile = path.join(toolchainRoot, "logs", `set-${setKey}.log`);
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.writeFileSync(logFile, "");
+    const env = { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true", PATH: `${bin}:${process.env.PATH}` };
+    for (const p of plugins) {
+      await run(p.name, path.join(bin, "pulumi"), ["plugin", "install", "resource", p.name, p.version, "--file", p.bin], { cwd: setDir, env, logFile });
+    }
+    fs.writeFileSync(
+      envFile,
+      [
+        "# Generated by toolchain/ensure.mjs: the pinned Pulumi engine, offline.",
+        `export PATH="${bin}:$PATH"`,
+        `export PULUMI_HOME="${home}"`,
+        "export PULUMI_SKIP_UPDATE_CHECK=true",
+        "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+        "export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=false",
+        "",
+      ].join("\n"),
+    );
+    fs.writeFileSync(path.join(setDir, ".ok"), new Date().toISOString());
+  }
+
+  // 4. Prove the set: the CLI reports the pinned version and lists every plugin.
+  const check = spawnSync(path.join(setDir, "bin", "pulumi"), ["plugin", "ls", "--json"], {
+    env: { ...process.env, PULUMI_HOME: path.join(setDir, "home"), PULUMI_SKIP_UPDATE_CHECK: "true" },
+    encoding: "utf8",
+  });
+  if (check.status !== 0) {
+    throw new PieceError("pulumi", `the assembled CLI does not run: ${check.stderr.trim()}`, `${setDir}/bin/pulumi plugin ls --json`);
+  }
+  const listed = JSON.parse(check.stdout || "[]").map((p) => `${p.name}@${p.version}`);
+  for (const p of plugins) {
+    if (!listed.includes(`${p.name}@${p.version}`)) {
+      throw new PieceError(p.name, `plugin ${p.name} ${p.version} is not listed by 'pulumi plugin ls'`, `${setDir}/bin/pulumi plugin ls --json`);
+    }
+  }
+  log(`ready: pulumi ${PIECES.cli.version}, language host ${PIECES.languageHost.version}, plugins ${listed.join(", ") || "none"}${built.length ? ` (built: ${built.join(", ")})` : ""}`);
+  if (process.argv.includes("--print-env-file")) process.stdout.write(`${envFile}\n`);
+}
+
+main().catch((err) => {
+  if (err instanceof PieceError) {
+    process.stderr.write(`\n[toolchain] error: ${err.piece}: ${err.message}\n  command: ${err.command}\n`);
+    if (err.logFile) process.stderr.write(`  log: ${err.logFile}\n--- last lines ---\n${tail(err.logFile)}\n`);
+  } else {
+    process.stderr.write(`\n[toolchain] error: ${err.stack ?? err}\n`);
+  }
+  process.exit(1);
+});

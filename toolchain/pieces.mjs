@@ -1,0 +1,101 @@
+// The pinned recipe for every piece of the Pulumi engine (see toolchain/README.md for why each one
+// is pinned where it is). Changing anything here changes the cache key of that piece.
+
+/** Bump when the build steps in ensure.mjs change in a way that should invalidate every cache entry. */
+export const RECIPE_REVISION = 1;
+
+const sdkVersionFlag = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version";
+
+export const PIECES = {
+  /** Module paths whose pinned pseudo-versions are not in the checksum database (see README). */
+  nosumdb: ["github.com/pulumi/pulumi-kubernetes/provider/v4"],
+
+  /** The CLI: must equal the @pulumi/pulumi npm version (ensure.mjs checks). */
+  cli: {
+    name: "pulumi",
+    version: "3.259.0",
+    wrapper: "pulumi",
+    main: "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
+    binary: "pulumi",
+    ldflags: `-X ${sdkVersionFlag}=v3.259.0`,
+  },
+
+  /**
+   * The Node.js language host. Since 2023 it is its own Go module, which the module proxy here does
+   * not serve at any version; v3.68.0 is the newest sdk/v3 release the proxy serves that still
+   * contains it as a package. The CLI falls back for every RPC added since (checked in
+   * test/integration/engine.test.ts, which runs real previews and updates through it).
+   */
+  languageHost: {
+    name: "pulumi-language-nodejs",
+    version: "3.68.0",
+    wrapper: "language-nodejs",
+    main: "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
+    binary: "pulumi-language-nodejs",
+    ldflags: `-X ${sdkVersionFlag}=v3.68.0`,
+  },
+};
+
+/**
+ * Resource plugins, keyed by the npm SDK package whose `pulumi.version` they must equal. A plugin is
+ * built only when its npm package is installed (a dependency of the program).
+ */
+export const PLUGINS = [
+  {
+    name: "kubernetes",
+    npm: "@pulumi/kubernetes",
+    // The module proxy serves one commit of provider/v4 near a release: f47bc2d6 (2026-01-15), the
+    // day before the v4.25.0 tag. Built and stamped as 4.25.0 to pair with @pulumi/kubernetes 4.25.0.
+    version: "4.25.0",
+    module: "github.com/pulumi/pulumi-kubernetes/provider/v4",
+    moduleVersion: "v4.0.0-20260115033456-f47bc2d6f199",
+    moduleSum: "h1:j2bphCf7c2YhnBrhwht2f3TNRRgcMImltUlAgzxr9H4=",
+    goModEdits: [
+      // Upstream points the SDK at ../sdk (not in the module zip); use the published SDK it names.
+      ["-dropreplace", "github.com/pulumi/pulumi-kubernetes/sdk/v4"],
+    ],
+    generate: [
+      // Produces schema-embed.json and terraform-mapping-embed.json (gitignored upstream).
+      { dir: "cmd/pulumi-resource-kubernetes", args: ["run", "generate.go"], env: { VERSION: "4.25.0" } },
+    ],
+    main: "./cmd/pulumi-resource-kubernetes",
+    binary: "pulumi-resource-kubernetes",
+    ldflags: "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=4.25.0",
+  },
+  {
+    name: "command",
+    npm: "@pulumi/command",
+    version: "1.2.1",
+    // Commit of v1.2.1. The module proxy here refuses it (provider modules have no tags of their own).
+    module: "github.com/pulumi/pulumi-command/provider",
+    moduleVersion: "v0.0.0-20260303235922-7f3eb6f3b77c",
+    moduleSum: "",
+    main: "./cmd/pulumi-resource-command",
+    binary: "pulumi-resource-command",
+    ldflags: "-X github.com/pulumi/pulumi-command/provider/pkg/version.Version=v1.2.1",
+  },
+  {
+    name: "random",
+    npm: "@pulumi/random",
+    version: "4.21.1",
+    // Commit of v4.21.1. The module proxy here refuses it.
+    module: "github.com/pulumi/pulumi-random/provider/v4",
+    moduleVersion: "v4.0.0-20260722185042-f2d8b029d0f7",
+    moduleSum: "",
+    main: "./cmd/pulumi-resource-random",
+    binary: "pulumi-resource-random",
+    ldflags: "-X github.com/pulumi/pulumi-random/provider/v4/version.Version=4.21.1",
+  },
+  {
+    name: "vercel",
+    npm: "@pulumiverse/vercel",
+    version: "3.15.1",
+    // Commit of v3.15.1 (208b1c2c). The module proxy here refuses every query for it.
+    module: "github.com/pulumiverse/pulumi-vercel/provider/v3",
+    moduleVersion: "208b1c2c0f56a4d95681f7ea0103da21399055f2",
+    moduleSum: "",
+    main: "./cmd/pulumi-resource-vercel",
+    binary: "pulumi-resource-vercel",
+    ldflags: "-X github.com/pulumiverse/pulumi-vercel/provider/v3/pkg/version.Version=3.15.1",
+  },
+];
