@@ -16,7 +16,8 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           // Real engine runs: one file at a time (2 cores), generous timeouts.
-          fileParallelism: false,
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 600_000,
           hookTimeout: 900_000,
         },

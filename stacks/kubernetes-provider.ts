@@ -1,22 +1,32 @@
 /**
  * The Kubernetes provider every Kubernetes-layer component uses, chosen by `kubernetes.target`.
  */
+import * as path from "node:path";
+
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { StackConfig } from "./config/load";
 import type { Settings } from "./config/schema";
 
+/** The project root (where Pulumi.yaml is): relative paths in config are relative to it. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
 /** Provider arguments for a target, without the kubeconfig (pure; unit-tested). */
-export function kubernetesProviderArgs(settings: Settings): Omit<k8s.ProviderArgs, "kubeconfig"> | undefined {
+export function kubernetesProviderArgs(
+  settings: Settings,
+  projectRoot: string = PROJECT_ROOT,
+): k8s.ProviderArgs | undefined {
   const k = settings.kubernetes;
   switch (k.target) {
     case "skip":
       return undefined;
     case "render":
-      // Writes manifests instead of applying them; the directory is relative to the project so the
-      // provider's inputs are the same in every clone (a changed input would replace every object).
-      return { renderYamlToDirectory: k.renderDirectory };
+      // Writes manifests instead of applying them. The provider resolves a relative path against its
+      // own working directory, so it gets an absolute one; state is per clone (.sophia/state).
+      // The SDK falls back to $KUBECONFIG when `kubeconfig` is undefined, which the provider rejects
+      // next to renderYamlToDirectory; an explicit empty kubeconfig keeps a user's env out of it.
+      return { renderYamlToDirectory: path.resolve(projectRoot, k.renderDirectory), kubeconfig: "" };
     case "kubeconfig":
     case "cluster":
       return {
@@ -52,5 +62,5 @@ export function createKubernetesProvider(
   if ((target === "kubeconfig" || target === "cluster") && !kubeconfig) {
     throw new pulumi.RunError(`kubernetes.target is ${target} but no kubeconfig is available`);
   }
-  return new k8s.Provider(name, { ...args, ...(kubeconfig ? { kubeconfig } : {}) }, opts);
+  return new k8s.Provider(name, kubeconfig ? { ...args, kubeconfig } : args, opts);
 }

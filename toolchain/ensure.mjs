@@ -47,7 +47,11 @@ function sha(text) {
 function goVersion() {
   const r = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" });
   if (r.status !== 0) {
-    throw new PieceError("go", "the Go toolchain is not on PATH (needed to build the Pulumi engine)", "go env GOVERSION");
+    throw new PieceError(
+      "go",
+      "the Go toolchain is not on PATH (needed to build the Pulumi engine)",
+      "go env GOVERSION",
+    );
   }
   return r.stdout.trim();
 }
@@ -159,11 +163,16 @@ function wrapperBuild(recipe) {
     for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(work, f));
     const env = goEnv();
     // No separate `go mod download`: it would fetch test-only modules the proxy here refuses.
-    await run(recipe.name, "go", ["build", "-v", "-o", path.join(out, recipe.binary), "-ldflags", recipe.ldflags, recipe.main], {
-      cwd: work,
-      env,
-      logFile,
-    });
+    await run(
+      recipe.name,
+      "go",
+      ["build", "-v", "-o", path.join(out, recipe.binary), "-ldflags", recipe.ldflags, recipe.main],
+      {
+        cwd: work,
+        env,
+        logFile,
+      },
+    );
   };
 }
 
@@ -176,7 +185,11 @@ function moduleBuild(recipe) {
   return async ({ work, out, logFile }) => {
     const env = goEnv({ GOFLAGS: "-mod=mod" });
     const ref = `${recipe.module}@${recipe.moduleVersion}`;
-    const dl = spawnSync("go", ["mod", "download", "-json", ref], { cwd: work, env: goEnv({ GOFLAGS: "" }), encoding: "utf8" });
+    const dl = spawnSync("go", ["mod", "download", "-json", ref], {
+      cwd: work,
+      env: goEnv({ GOFLAGS: "" }),
+      encoding: "utf8",
+    });
     fs.appendFileSync(logFile, `$ go mod download -json ${ref}\n${dl.stdout}${dl.stderr}`);
     let info;
     try {
@@ -196,7 +209,12 @@ function moduleBuild(recipe) {
       );
     }
     if (info.Sum !== recipe.moduleSum) {
-      throw new PieceError(recipe.name, `module hash mismatch for ${ref}: got ${info.Sum}, pinned ${recipe.moduleSum}`, `go mod download -json ${ref}`, logFile);
+      throw new PieceError(
+        recipe.name,
+        `module hash mismatch for ${ref}: got ${info.Sum}, pinned ${recipe.moduleSum}`,
+        `go mod download -json ${ref}`,
+        logFile,
+      );
     }
     const src = path.join(work, "src");
     fs.cpSync(info.Dir, src, { recursive: true });
@@ -208,11 +226,16 @@ function moduleBuild(recipe) {
     for (const step of recipe.generate ?? []) {
       await run(recipe.name, "go", step.args, { cwd: path.join(src, step.dir), env: { ...env, ...step.env }, logFile });
     }
-    await run(recipe.name, "go", ["build", "-v", "-o", path.join(out, recipe.binary), "-ldflags", recipe.ldflags, recipe.main], {
-      cwd: src,
-      env,
-      logFile,
-    });
+    await run(
+      recipe.name,
+      "go",
+      ["build", "-v", "-o", path.join(out, recipe.binary), "-ldflags", recipe.ldflags, recipe.main],
+      {
+        cwd: src,
+        env,
+        logFile,
+      },
+    );
   };
 }
 
@@ -222,7 +245,10 @@ function ambientPulumi(version) {
   const which = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8" });
   if (which.status !== 0) return undefined;
   const bin = fs.realpathSync(which.stdout.trim());
-  const v = spawnSync(bin, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+  const v = spawnSync(bin, ["version"], {
+    encoding: "utf8",
+    env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+  });
   const host = path.join(path.dirname(bin), "pulumi-language-nodejs");
   if (v.status === 0 && v.stdout.trim() === `v${version}` && fs.existsSync(host)) return path.dirname(bin);
   return undefined;
@@ -292,14 +318,27 @@ async function main() {
     fs.copyFileSync(binSources.host, path.join(bin, "pulumi-language-nodejs"));
     // The dynamic-provider plugin is the shell shim shipped in @pulumi/pulumi (bundled plugins are
     // looked up next to the pulumi binary).
-    fs.copyFileSync(path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"), path.join(bin, "pulumi-resource-pulumi-nodejs"));
+    fs.copyFileSync(
+      path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"),
+      path.join(bin, "pulumi-resource-pulumi-nodejs"),
+    );
     for (const f of fs.readdirSync(bin)) fs.chmodSync(path.join(bin, f), 0o755);
     const logFile = path.join(toolchainRoot, "logs", `set-${setKey}.log`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     fs.writeFileSync(logFile, "");
-    const env = { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true", PATH: `${bin}:${process.env.PATH}` };
+    const env = {
+      ...process.env,
+      PULUMI_HOME: home,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PATH: `${bin}:${process.env.PATH}`,
+    };
     for (const p of plugins) {
-      await run(p.name, path.join(bin, "pulumi"), ["plugin", "install", "resource", p.name, p.version, "--file", p.bin], { cwd: setDir, env, logFile });
+      await run(
+        p.name,
+        path.join(bin, "pulumi"),
+        ["plugin", "install", "resource", p.name, p.version, "--file", p.bin],
+        { cwd: setDir, env, logFile },
+      );
     }
     fs.writeFileSync(
       envFile,
@@ -322,15 +361,25 @@ async function main() {
     encoding: "utf8",
   });
   if (check.status !== 0) {
-    throw new PieceError("pulumi", `the assembled CLI does not run: ${check.stderr.trim()}`, `${setDir}/bin/pulumi plugin ls --json`);
+    throw new PieceError(
+      "pulumi",
+      `the assembled CLI does not run: ${check.stderr.trim()}`,
+      `${setDir}/bin/pulumi plugin ls --json`,
+    );
   }
   const listed = JSON.parse(check.stdout || "[]").map((p) => `${p.name}@${p.version}`);
   for (const p of plugins) {
     if (!listed.includes(`${p.name}@${p.version}`)) {
-      throw new PieceError(p.name, `plugin ${p.name} ${p.version} is not listed by 'pulumi plugin ls'`, `${setDir}/bin/pulumi plugin ls --json`);
+      throw new PieceError(
+        p.name,
+        `plugin ${p.name} ${p.version} is not listed by 'pulumi plugin ls'`,
+        `${setDir}/bin/pulumi plugin ls --json`,
+      );
     }
   }
-  log(`ready: pulumi ${PIECES.cli.version}, language host ${PIECES.languageHost.version}, plugins ${listed.join(", ") || "none"}${built.length ? ` (built: ${built.join(", ")})` : ""}`);
+  log(
+    `ready: pulumi ${PIECES.cli.version}, language host ${PIECES.languageHost.version}, plugins ${listed.join(", ") || "none"}${built.length ? ` (built: ${built.join(", ")})` : ""}`,
+  );
   if (process.argv.includes("--print-env-file")) process.stdout.write(`${envFile}\n`);
 }
 

@@ -25,10 +25,20 @@ export const POD_SECURITY_VERSION = "v1.33";
 export function namespacePlan(s: Settings): NamespaceSpec[] {
   const plan: NamespaceSpec[] = [];
   if (s.backend.mode === "create") {
-    plan.push({ name: "sophia-apps", purpose: "backend API and GPU inference services", podSecurity: "restricted", defaultDeny: true });
+    plan.push({
+      name: "sophia-apps",
+      purpose: "backend API and GPU inference services",
+      podSecurity: "restricted",
+      defaultDeny: true,
+    });
   }
   if (s.mcp.mode === "create") {
-    plan.push({ name: "sophia-mcp", purpose: "MCP servers and their gateway", podSecurity: "restricted", defaultDeny: true });
+    plan.push({
+      name: "sophia-mcp",
+      purpose: "MCP servers and their gateway",
+      podSecurity: "restricted",
+      defaultDeny: true,
+    });
   }
   if (s.postgres.mode === "create" || s.redis.mode === "create") {
     plan.push({ name: "sophia-data", purpose: "Postgres and Redis", podSecurity: "restricted", defaultDeny: true });

@@ -34,8 +34,11 @@ function typeOf(n: Node): string {
     return `map of ${n.propertyNames?.enum ? "node class" : "name"} → ${typeOf(n.additionalProperties)}`;
   }
   const t = Array.isArray(n.type) ? n.type.join(" \\| ") : (n.type ?? "any");
-  const range =
-    n.minimum !== undefined || n.maximum !== undefined ? ` (${n.minimum ?? ""}..${n.maximum ?? ""})` : "";
+  // zod bounds a plain int by the safe-integer range; that is no bound worth documenting.
+  const bound = (v: number | undefined) => (v === undefined || Math.abs(v) >= Number.MAX_SAFE_INTEGER ? "" : String(v));
+  const lo = bound(n.minimum);
+  const hi = bound(n.maximum);
+  const range = lo || hi ? ` (${lo}..${hi})` : "";
   return `${t}${range}`;
 }
 
@@ -92,7 +95,14 @@ export function renderConfigDocs(): string {
     "",
   ];
   for (const [key, node] of Object.entries(root.properties ?? {})) {
-    out.push(`## ${key}`, "", node.description ?? "", "", "| key | when | type | default | description |", "|---|---|---|---|---|");
+    out.push(
+      `## ${key}`,
+      "",
+      node.description ?? "",
+      "",
+      "| key | when | type | default | description |",
+      "|---|---|---|---|---|",
+    );
     rows(key, node, root.required?.includes(key) ?? false, out);
     out.push("");
   }
@@ -122,7 +132,5 @@ function requiredWhenText(): Map<string, string> {
     mcp: { mode: "create", servers: { x: { secrets: ["X"] } } },
     frontend: { mode: "vercel" },
   };
-  return new Map(
-    SECRETS.map((s) => [s.key, s.requiredWhen(all as never) ?? "optional"] as const),
-  );
+  return new Map(SECRETS.map((s) => [s.key, s.requiredWhen(all as never) ?? "optional"] as const));
 }

@@ -139,7 +139,8 @@ function checkSecretShape(spec: SecretSpec, value: string): ConfigProblem | unde
     try {
       const v = JSON.parse(value) as unknown;
       ok =
-        isRecord(v) && Object.values(v).every((m) => isRecord(m) && Object.values(m).every((s) => typeof s === "string"));
+        isRecord(v) &&
+        Object.values(v).every((m) => isRecord(m) && Object.values(m).every((s) => typeof s === "string"));
     } catch {
       ok = false;
     }
@@ -229,7 +230,8 @@ function allowedKeysAt(key: SettingsKey, path: readonly PropertyKey[], sectionVa
     value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[p] : undefined;
     if (node?.properties && typeof p === "string") node = node.properties[p];
     else if (node?.items) node = node.items;
-    else if (node?.additionalProperties && typeof node.additionalProperties === "object") node = node.additionalProperties;
+    else if (node?.additionalProperties && typeof node.additionalProperties === "object")
+      node = node.additionalProperties;
     else return [];
   }
   node = pickVariant(node, value);

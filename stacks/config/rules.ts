@@ -24,7 +24,11 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
   if (s.environment === "dev") {
     // dev runs on one machine: no cloud accounts.
     if (s.cluster.mode === "k3s" && s.cluster.nodes.some((n) => n.machine.source === "lambda")) {
-      add("cluster.nodes", "launches Lambda Cloud instances in dev", 'use machine.source "existing", or cluster.mode "skip"');
+      add(
+        "cluster.nodes",
+        "launches Lambda Cloud instances in dev",
+        'use machine.source "existing", or cluster.mode "skip"',
+      );
     }
     if (s.weaviate.mode === "cloud") add("weaviate.mode", 'is "cloud" in dev', 'use "local" or "skip"');
     if (s.frontend.mode === "vercel") add("frontend.mode", 'is "vercel" in dev', 'use "skip"');
@@ -74,7 +78,11 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
   }
 
   if (s.redis.mode === "create" && s.redis.sentinelQuorum > s.redis.replicas) {
-    add("redis.sentinelQuorum", `(${s.redis.sentinelQuorum}) exceeds redis.replicas (${s.redis.replicas})`, "lower the quorum");
+    add(
+      "redis.sentinelQuorum",
+      `(${s.redis.sentinelQuorum}) exceeds redis.replicas (${s.redis.replicas})`,
+      "lower the quorum",
+    );
   }
   if (s.backend.minReplicas > s.backend.maxReplicas) {
     add("backend.minReplicas", "is greater than backend.maxReplicas", "make minReplicas <= maxReplicas");
@@ -88,7 +96,11 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
       }
       for (const v of server.secrets) {
         if (provided[name]?.[v] === undefined) {
-          add(`mcpSecrets`, `has no ${name}.${v} (declared in mcp.servers.${name}.secrets)`, `add ${name}: { ${v}: <secret> }`);
+          add(
+            `mcpSecrets`,
+            `has no ${name}.${v} (declared in mcp.servers.${name}.secrets)`,
+            `add ${name}: { ${v}: <secret> }`,
+          );
         }
       }
     }

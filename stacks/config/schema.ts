@@ -125,7 +125,9 @@ const placement = z
   .strictObject({
     inference: nodeClass.default("gh200").describe("Embedding generation, large-model inference, multi-modal."),
     batch: nodeClass.default("a100").describe("Batch processing, training, data pipeline."),
-    realtime: nodeClass.default("rtx6000").describe("Real-time API and production services (backend, Postgres, Redis)."),
+    realtime: nodeClass
+      .default("rtx6000")
+      .describe("Real-time API and production services (backend, Postgres, Redis)."),
     mcp: nodeClass.default("a6000").describe("MCP orchestration and the service mesh."),
   })
   .default(DEFAULT_PLACEMENT)
@@ -228,7 +230,10 @@ const mcpServer = z.strictObject({
   maxReplicas: z.int().min(1).default(5).describe("HPA maximum."),
   cpuTarget: z.int().min(10).max(100).default(60).describe("HPA target CPU utilisation (%)."),
   stateful: z.boolean().default(false).describe("Needs `Mcp-Session-Id` affinity at the gateway."),
-  secrets: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/)).default([]).describe("Env vars read from `mcpSecrets`."),
+  secrets: z
+    .array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/))
+    .default([])
+    .describe("Env vars read from `mcpSecrets`."),
   egress: z.array(egressRule).default([]).describe("Egress beyond DNS."),
   fromBackend: z.boolean().default(false).describe("The backend may call this server directly."),
 });

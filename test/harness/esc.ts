@@ -22,12 +22,15 @@ interface Leaf {
 
 /** A fixture for each secret path; kubeconfigs must parse, so they get a real (unreachable) one. */
 export function fixtureSecret(path: string): string {
-  if (path.endsWith("kubeconfig")) return readFileSync(join(repoRoot, "test", "fixtures", "unreachable-kubeconfig.yaml"), "utf8");
+  if (path.endsWith("kubeconfig"))
+    return readFileSync(join(repoRoot, "test", "fixtures", "unreachable-kubeconfig.yaml"), "utf8");
   return `fixture-${path.replace(/[^A-Za-z0-9]/g, "-")}-value`;
 }
 
 export function loadEscDefinition(envName: string): Record<string, unknown> {
-  const doc = parse(readFileSync(join(repoRoot, "esc", `${envName}.yaml`), "utf8")) as { values?: Record<string, unknown> };
+  const doc = parse(readFileSync(join(repoRoot, "esc", `${envName}.yaml`), "utf8")) as {
+    values?: Record<string, unknown>;
+  };
   if (!doc.values) throw new Error(`esc/${envName}.yaml has no values`);
   return doc.values;
 }
@@ -47,7 +50,8 @@ function resolveNode(node: unknown, path: string, secret: boolean): Leaf {
 function lookup(values: Record<string, unknown>, ref: string): Leaf {
   let node: unknown = values;
   for (const part of ref.split(".")) {
-    if (typeof node !== "object" || node === null || !(part in node)) throw new Error(`unresolved ESC reference \${${ref}}`);
+    if (typeof node !== "object" || node === null || !(part in node))
+      throw new Error(`unresolved ESC reference \${${ref}}`);
     node = (node as Record<string, unknown>)[part];
   }
   return resolveNode(node, ref, false);
@@ -57,12 +61,14 @@ function lookup(values: Record<string, unknown>, ref: string): Leaf {
 export function resolveEscConfig(envName: string): Record<string, ResolvedValue> {
   const values = loadEscDefinition(envName);
   const pulumiConfig = values["pulumiConfig"];
-  if (typeof pulumiConfig !== "object" || pulumiConfig === null) throw new Error(`esc/${envName}.yaml has no pulumiConfig`);
+  if (typeof pulumiConfig !== "object" || pulumiConfig === null)
+    throw new Error(`esc/${envName}.yaml has no pulumiConfig`);
   const out: Record<string, ResolvedValue> = {};
   for (const [key, raw] of Object.entries(pulumiConfig)) {
     let leaf: Leaf;
     if (typeof raw === "string" && /^\$\{[A-Za-z0-9_.]+\}$/.test(raw)) leaf = lookup(values, raw.slice(2, -1));
-    else if (typeof raw === "string" && raw.includes("${")) throw new Error(`${key}: string interpolation is not supported here`);
+    else if (typeof raw === "string" && raw.includes("${"))
+      throw new Error(`${key}: string interpolation is not supported here`);
     else leaf = resolveNode(raw, `pulumiConfig.${key}`, false);
     out[key] = { value: typeof leaf.value === "string" ? leaf.value : JSON.stringify(leaf.value), secret: leaf.secret };
   }

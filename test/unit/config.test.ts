@@ -150,7 +150,10 @@ describe("bad input is reported all at once", () => {
   it("an invalid mode lists the choices", () => {
     const found = problems(raw({ "sophia-infra:redis": { mode: "maybe" } }));
     expect(found).toEqual([
-      expect.objectContaining({ path: "sophia-infra:redis.mode", fix: 'use one of "skip", "create" (docs/config.md#redis)' }),
+      expect.objectContaining({
+        path: "sophia-infra:redis.mode",
+        fix: 'use one of "skip", "create" (docs/config.md#redis)',
+      }),
     ]);
   });
 
@@ -170,7 +173,12 @@ describe("cross-field rules", () => {
     role,
     machine: { source: "existing", address: `${name}.example.com` },
   });
-  const allClasses = [node("core", "gh200", "server"), node("etl", "a100"), node("api", "rtx6000"), node("mcp", "a6000")];
+  const allClasses = [
+    node("core", "gh200", "server"),
+    node("etl", "a100"),
+    node("api", "rtx6000"),
+    node("mcp", "a6000"),
+  ];
   const ssh = { "sophia-infra:sshPrivateKey": "k" };
 
   it("kubernetes.target cluster needs a cluster", () => {
@@ -201,20 +209,25 @@ describe("cross-field rules", () => {
   });
 
   it("a valid four-class cluster parses", () => {
-    const result = parseConfig(raw({ "sophia-infra:cluster": k3s(allClasses), ...ssh }, ["sophia-infra:sshPrivateKey"]));
+    const result = parseConfig(
+      raw({ "sophia-infra:cluster": k3s(allClasses), ...ssh }, ["sophia-infra:sshPrivateKey"]),
+    );
     expect(result.ok).toBe(true);
   });
 
   it("dev refuses cloud targets and skipAwait is dev-only", () => {
     const dev = problems(
-      raw({
-        "sophia-infra:environment": "dev",
-        "sophia-infra:domain": "sophia.localhost",
-        "sophia-infra:weaviate": { mode: "cloud", url: "https://x.weaviate.cloud" },
-        "sophia-infra:weaviateApiKey": "k",
-        "sophia-infra:frontend": { mode: "vercel", domains: ["a.sophia-intel.ai"] },
-        "vercel:apiToken": "t",
-      }, ["sophia-infra:weaviateApiKey", "vercel:apiToken"]),
+      raw(
+        {
+          "sophia-infra:environment": "dev",
+          "sophia-infra:domain": "sophia.localhost",
+          "sophia-infra:weaviate": { mode: "cloud", url: "https://x.weaviate.cloud" },
+          "sophia-infra:weaviateApiKey": "k",
+          "sophia-infra:frontend": { mode: "vercel", domains: ["a.sophia-intel.ai"] },
+          "vercel:apiToken": "t",
+        },
+        ["sophia-infra:weaviateApiKey", "vercel:apiToken"],
+      ),
     );
     expect(dev.map((p) => p.path)).toEqual(["sophia-infra:weaviate.mode", "sophia-infra:frontend.mode"]);
     const staging = problems(raw({ "sophia-infra:kubernetes": { target: "render", skipAwait: true } }));
@@ -232,7 +245,12 @@ describe("cross-field rules", () => {
         ["sophia-infra:mcpGatewayToken", "sophia-infra:mcpSecrets"],
       ),
     );
-    expect(found).toEqual([expect.objectContaining({ path: "sophia-infra:mcpSecrets", message: expect.stringContaining("github.GITHUB_TOKEN") })]);
+    expect(found).toEqual([
+      expect.objectContaining({
+        path: "sophia-infra:mcpSecrets",
+        message: expect.stringContaining("github.GITHUB_TOKEN") as unknown,
+      }),
+    ]);
   });
 });
 

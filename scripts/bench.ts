@@ -1,0 +1,159 @@
+/**
+ * Benchmark (not a test): prints the figures the foundation is judged by.
+ *   - toolchain: warm (everything cached) measured now; cold measured now with `--cold` (empty Go
+ *     module and build caches in a temp dir: a fresh machine), otherwise the build times recorded
+ *     when each cached piece was built;
+ *   - `pulumi preview` wall time and resource count per stack (dev, production, staging);
+ *   - the engine's floor: a preview of an empty program with the same plugins;
+ *   - the unit suite's wall time.
+ * Usage: pnpm bench [--cold] [--runs N]
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+
+import {
+  parseJson,
+  prepareDevStack,
+  prepareEscStack,
+  PulumiWorkspace,
+  toolchainEnv,
+  type PreviewJson,
+} from "../test/harness/pulumi";
+import { repoRoot } from "../test/harness/stack-config";
+
+const args = process.argv.slice(2);
+const cold = args.includes("--cold");
+const runsArg = args.indexOf("--runs");
+const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function fmt(x: number): string {
+  return `${x.toFixed(2)}s`;
+}
+
+function timeEnsure(env: NodeJS.ProcessEnv): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync("node", [join(repoRoot, "toolchain", "ensure.mjs"), "--quiet"], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  if (r.status !== 0) throw new Error("toolchain/ensure.mjs failed");
+  return seconds(start);
+}
+
+function toolchainFigures(): void {
+  console.log("toolchain");
+  const warm = [0, 1, 2].map(() => timeEnsure(process.env));
+  console.log(`  warm (all cached), median of 3: ${fmt(median(warm))}`);
+  if (cold) {
+    const dir = mkdtempSync(join(tmpdir(), "sophia-cold-"));
+    const env = {
+      ...process.env,
+      SOPHIA_CACHE_DIR: join(dir, "cache"),
+      GOCACHE: join(dir, "gocache"),
+      GOMODCACHE: join(dir, "gomod"),
+      PATH: process.env["PATH"]!.split(":")
+        .filter((p) => !existsSync(join(p, "pulumi")))
+        .join(":"),
+    };
+    console.log(`  cold: building everything from scratch in ${dir} (several minutes)...`);
+    console.log(`  cold (empty Go caches): ${fmt(timeEnsure(env))}`);
+    spawnSync("chmod", ["-R", "u+w", dir]);
+    rmSync(dir, { recursive: true, force: true });
+  } else {
+    const pieces = join(
+      process.env["SOPHIA_CACHE_DIR"] ?? join(homedir(), ".cache", "sophia-infra"),
+      "toolchain",
+      "pieces",
+    );
+    for (const p of existsSync(pieces) ? readdirSync(pieces) : []) {
+      const ok = join(pieces, p, ".ok");
+      if (existsSync(ok))
+        console.log(
+          `  ${p}: built in ${readFileSync(ok, "utf8").trim().split(" ")[1]} (recorded; --cold re-measures from scratch)`,
+        );
+    }
+  }
+}
+
+function previewFigures(env: Record<string, string>): void {
+  console.log(`pulumi preview (median of ${runs}, fresh file backend each stack)`);
+  const stacks: { stack: string; prepare: (ws: PulumiWorkspace) => void; passphrase?: string }[] = [
+    {
+      stack: "dev",
+      prepare: (ws) => prepareDevStack(ws, { "sophia-infra:kubernetes.renderDirectory": join(ws.dir, "manifests") }),
+    },
+    { stack: "production", prepare: (ws) => prepareEscStack(ws, "production"), passphrase: "bench" },
+    { stack: "staging", prepare: (ws) => prepareEscStack(ws, "staging"), passphrase: "bench" },
+  ];
+  for (const s of stacks) {
+    const ws = new PulumiWorkspace(env, s.passphrase ? { passphrase: s.passphrase } : {});
+    try {
+      s.prepare(ws);
+      const times: number[] = [];
+      let count = 0;
+      for (let i = 0; i < runs; i++) {
+        const r = ws.pulumi(["preview", "--stack", s.stack, "--json"]);
+        if (r.code !== 0) throw new Error(`preview ${s.stack} failed:\n${r.stderr}`);
+        times.push(r.seconds);
+        count = (parseJson<PreviewJson>(r).steps ?? []).length;
+      }
+      console.log(`  ${s.stack.padEnd(10)} ${fmt(median(times))}  ${count} resources`);
+    } finally {
+      ws.cleanup();
+    }
+  }
+
+  // The floor: the same engine, language host and Kubernetes plugin, a program with one provider.
+  const dir = mkdtempSync(join(tmpdir(), "sophia-floor-"));
+  try {
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: floor\nruntime: nodejs\n");
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "floor", main: "index.js" }));
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
+    writeFileSync(
+      join(dir, "index.js"),
+      `const k8s = require("@pulumi/kubernetes");\nnew k8s.Provider("k", { renderYamlToDirectory: "out" });\n`,
+    );
+    const ws = new PulumiWorkspace(env, { passphrase: "bench" });
+    try {
+      const run = (a: string[]) =>
+        spawnSync("pulumi", [...a, "--non-interactive"], { cwd: dir, env: ws.env, encoding: "utf8" });
+      run(["stack", "init", "floor", "--secrets-provider", "passphrase"]);
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const start = process.hrtime.bigint();
+        const r = run(["preview", "--stack", "floor"]);
+        if (r.status !== 0) throw new Error(`floor preview failed:\n${r.stdout}${r.stderr}`);
+        times.push(seconds(start));
+      }
+      console.log(`  ${"floor".padEnd(10)} ${fmt(median(times))}  1 resource (empty program, same plugins)`);
+    } finally {
+      ws.cleanup();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function unitFigures(): void {
+  const start = process.hrtime.bigint();
+  execFileSync("pnpm", ["-s", "exec", "vitest", "run", "--project", "unit", "--reporter=dot"], {
+    cwd: repoRoot,
+    stdio: "ignore",
+  });
+  console.log(`unit suite: ${fmt(seconds(start))} wall (vitest, including start-up)`);
+}
+
+toolchainFigures();
+previewFigures(toolchainEnv());
+unitFigures();

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test: static checks, unit tests (Pulumi mocks) and integration tests (the real engine).
+# Does its own set-up, like scripts/up.sh. `.ci/run` calls this script.
+source "$(dirname "$0")/lib.sh"
+bootstrap
+cd "$SOPHIA_ROOT"
+
+say "static checks: tsc, eslint (with Pulumi's rules), prettier"
+pnpm -s typecheck
+pnpm -s exec eslint --max-warnings 0 .
+pnpm -s exec prettier --check --log-level warn .
+
+say "unit tests"
+pnpm -s exec vitest run --project unit
+
+say "integration tests (real Pulumi engine)"
+pnpm -s exec vitest run --project integration

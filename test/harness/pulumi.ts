@@ -1,0 +1,141 @@
+/**
+ * Drives the real Pulumi CLI (the pinned toolchain from toolchain/ensure.mjs) against throwaway file
+ * backends, for integration tests and benchmarks.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+
+import { resolveEscConfig } from "./esc";
+import { readStackFile, repoRoot } from "./stack-config";
+
+/** Environment exported by the toolchain's env file (PATH, PULUMI_HOME, …). */
+export function toolchainEnv(): Record<string, string> {
+  const envFile = execFileSync("node", [join(repoRoot, "toolchain", "ensure.mjs"), "--print-env-file", "--quiet"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
+  const out = execFileSync("bash", ["-c", `source "${envFile}" && env -0`], { encoding: "utf8" });
+  const env: Record<string, string> = {};
+  for (const entry of out.split("\0")) {
+    const i = entry.indexOf("=");
+    if (i > 0) env[entry.slice(0, i)] = entry.slice(i + 1);
+  }
+  return env;
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+export const DEV_PASSPHRASE_FILE = join(repoRoot, "stacks", "dev.passphrase");
+
+/**
+ * One throwaway workspace: a file backend in a temp dir and a project directory that links every
+ * entry of the repository except its stack files, so stacks created here never touch the repo's
+ * `Pulumi.<stack>.yaml` (the CLI writes salts and config there).
+ */
+export class PulumiWorkspace {
+  readonly dir: string;
+  readonly project: string;
+  readonly env: Record<string, string>;
+
+  constructor(baseEnv: Record<string, string>, opts: { passphrase?: string; passphraseFile?: string } = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), "sophia-pulumi-"));
+    this.project = join(this.dir, "project");
+    mkdirSync(this.project);
+    mkdirSync(join(this.dir, "state"));
+    for (const entry of readdirSync(repoRoot)) {
+      if (/^Pulumi\..+\.yaml$/.test(entry) || entry === ".sophia" || entry === ".git") continue;
+      symlinkSync(join(repoRoot, entry), join(this.project, entry));
+    }
+    const env: Record<string, string> = {
+      ...baseEnv,
+      PULUMI_BACKEND_URL: `file://${this.dir}/state`,
+      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+      // Keep any ambient kubeconfig away from the program and provider.
+      KUBECONFIG: join(this.dir, "no-kubeconfig"),
+    };
+    delete env["PULUMI_CONFIG_PASSPHRASE"];
+    delete env["PULUMI_CONFIG_PASSPHRASE_FILE"];
+    if (opts.passphrase !== undefined) env["PULUMI_CONFIG_PASSPHRASE"] = opts.passphrase;
+    else env["PULUMI_CONFIG_PASSPHRASE_FILE"] = opts.passphraseFile ?? DEV_PASSPHRASE_FILE;
+    this.env = env;
+  }
+
+  pulumi(args: string[], opts: { env?: Record<string, string> } = {}): RunResult {
+    const started = process.hrtime.bigint();
+    const r = spawnSync("pulumi", [...args, "--non-interactive"], {
+      cwd: this.project,
+      env: { ...this.env, ...opts.env },
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, seconds };
+  }
+
+  /** Like `pulumi`, but throws with the output when the command fails. */
+  must(args: string[]): RunResult {
+    const r = this.pulumi(args);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+    return r;
+  }
+
+  /** Writes a file into the throwaway project (e.g. a stack file) and returns its path. */
+  write(name: string, content: string): string {
+    const file = join(this.project, name);
+    writeFileSync(file, content);
+    return file;
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A throwaway stack for `production` or `staging`: the stack file without `environment:` (the file
+ * backend cannot open ESC), plus its ESC environment resolved with fixture secrets, set through the
+ * real CLI as encrypted config.
+ */
+export function prepareEscStack(ws: PulumiWorkspace, stack: "production" | "staging"): void {
+  const file = readStackFile(stack);
+  ws.write(`Pulumi.${stack}.yaml`, stringify({ config: file.config }));
+  ws.must(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+  const resolved = resolveEscConfig(stack);
+  const args = ["config", "set-all", "--stack", stack];
+  for (const [key, { value, secret }] of Object.entries(resolved)) {
+    if (key in file.config) continue; // an explicit stack value wins over ESC
+    args.push(secret ? "--secret" : "--plaintext", `${key}=${value}`);
+  }
+  ws.must(args);
+}
+
+/** The repo's dev stack file (same salt and secrets) with overrides, in a throwaway project. */
+export function prepareDevStack(ws: PulumiWorkspace, overrides: Record<string, string> = {}): void {
+  ws.write("Pulumi.dev.yaml", readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8"));
+  ws.must(["stack", "init", "dev", "--secrets-provider", "passphrase"]);
+  for (const [key, value] of Object.entries(overrides)) {
+    ws.must(["config", "set", "--stack", "dev", "--path", key, value]);
+  }
+}
+/** Parses `pulumi preview --json` output. */
+export interface PreviewJson {
+  steps?: { op: string; urn: string; newState?: { type: string; inputs?: Record<string, unknown> } }[];
+  changeSummary?: Record<string, number>;
+  diagnostics?: { message: string; severity: string }[];
+}
+
+export function parseJson<T>(r: RunResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(0, 2000)}`);
+  }
+}

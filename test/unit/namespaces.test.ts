@@ -1,0 +1,109 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+
+import { namespacePlan, podSecurityLabels, type NamespaceSpec } from "../../components/platform/namespace-plan";
+import { parseConfig } from "../../stacks/config/load";
+import type { Settings } from "../../stacks/config/schema";
+import { resolveEscConfig } from "../harness/esc";
+import { setupMocks } from "../harness/mocks";
+import { readStackFile, toRawConfig } from "../harness/stack-config";
+
+function settingsOf(stack: string): Settings {
+  const extra = stack === "dev" ? {} : resolveEscConfig(stack);
+  const r = parseConfig(toRawConfig(readStackFile(stack).config, extra));
+  if (!r.ok) throw new Error(`${stack} config invalid`);
+  return r.config.settings;
+}
+
+describe("namespacePlan", () => {
+  it("production gets every layer's namespace, with exceptions explained", () => {
+    const plan = namespacePlan(settingsOf("production"));
+    expect(plan.map((n) => [n.name, n.podSecurity, n.defaultDeny])).toEqual([
+      ["sophia-apps", "restricted", true],
+      ["sophia-mcp", "restricted", true],
+      ["sophia-data", "restricted", true],
+      ["cert-manager", "restricted", false],
+      ["ingress", "baseline", false],
+      ["gpu-operator", "privileged", false],
+      ["monitoring", "privileged", false],
+    ]);
+    for (const n of plan) expect(n.podSecurity === "restricted" || (n.exception?.length ?? 0) > 10).toBe(true);
+  });
+
+  it("dev only gets the namespaces of its enabled layers", () => {
+    expect(namespacePlan(settingsOf("dev")).map((n) => n.name)).toEqual(["sophia-apps", "sophia-mcp", "sophia-data"]);
+  });
+
+  it("labels enforce the level and keep audit/warn at restricted, pinned to a version", () => {
+    expect(podSecurityLabels("privileged")).toEqual({
+      "pod-security.kubernetes.io/enforce": "privileged",
+      "pod-security.kubernetes.io/enforce-version": "v1.33",
+      "pod-security.kubernetes.io/audit": "restricted",
+      "pod-security.kubernetes.io/audit-version": "v1.33",
+      "pod-security.kubernetes.io/warn": "restricted",
+      "pod-security.kubernetes.io/warn-version": "v1.33",
+    });
+  });
+});
+
+describe("PlatformNamespaces (Pulumi mocks)", () => {
+  let mocks: Awaited<ReturnType<typeof setupMocks>>;
+  beforeAll(async () => {
+    mocks = await setupMocks();
+  });
+
+  it("registers exactly one namespace per spec and two policies per isolated one", async () => {
+    const { PlatformNamespaces } = await import("../../components/platform/namespaces");
+    const specs: NamespaceSpec[] = [
+      { name: "sophia-apps", purpose: "apps", podSecurity: "restricted", defaultDeny: true },
+      {
+        name: "gpu-operator",
+        purpose: "gpu",
+        podSecurity: "privileged",
+        exception: "host devices",
+        defaultDeny: false,
+      },
+    ];
+    const c = new PlatformNamespaces("platform", { namespaces: specs, labels: { team: "sre" } });
+    await mocks.settled();
+    const names = await new Promise<Record<string, string>>((resolve) => pulumi.all(c.names).apply(resolve));
+    expect(names).toEqual({ "sophia-apps": "sophia-apps", "gpu-operator": "gpu-operator" });
+
+    const registered = mocks.registered;
+    expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      "kubernetes:core/v1:Namespace platform-gpu-operator",
+      "kubernetes:core/v1:Namespace platform-sophia-apps",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy platform-sophia-apps-allow-dns",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy platform-sophia-apps-default-deny",
+      "sophia:platform:PlatformNamespaces platform",
+    ]);
+    const gpu = registered.find((r) => r.name === "platform-gpu-operator")!;
+    expect(gpu.inputs["metadata"]).toEqual({
+      name: "gpu-operator",
+      labels: { team: "sre", ...podSecurityLabels("privileged") },
+      annotations: { "sophia-intel.ai/purpose": "gpu", "sophia-intel.ai/pod-security-exception": "host devices" },
+    });
+    const deny = registered.find((r) => r.name === "platform-sophia-apps-default-deny")!;
+    expect(deny.inputs["metadata"]).toEqual({ name: "default-deny", namespace: "sophia-apps" });
+    expect(deny.inputs["spec"]).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    const dns = registered.find((r) => r.name === "platform-sophia-apps-allow-dns")!;
+    expect(dns.inputs["spec"]).toEqual({
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+          ],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
+    });
+  });
+});
