@@ -122,7 +122,7 @@ function previewFigures(env: Record<string, string>): void {
     symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
     writeFileSync(
       join(dir, "index.js"),
-      `const k8s = require("@pulumi/kubernetes");\nnew k8s.Provider("k", { renderYamlToDirectory: "out" });\n`,
+      `const k8s = require("@pulumi/kubernetes");\nnew k8s.Provider("k", { renderYamlToDirectory: "out", kubeconfig: "" });\n`,
     );
     const ws = new PulumiWorkspace(env, { passphrase: "bench" });
     try {

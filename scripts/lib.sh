@@ -29,8 +29,8 @@ ensure_pnpm() {
 
 ensure_deps() {
   say "installing dependencies (pnpm install --frozen-lockfile)"
-  (cd "$SOPHIA_ROOT" && pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^(Progress|Packages:)' >&2) \
-    || die "pnpm install failed"
+  (cd "$SOPHIA_ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2) \
+    || die "pnpm install --frozen-lockfile failed (see above); if package.json changed, run pnpm install and commit pnpm-lock.yaml"
 }
 
 ensure_toolchain() {

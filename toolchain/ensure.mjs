@@ -10,7 +10,7 @@
 //   <cache>/sets/<key>/home   PULUMI_HOME with the resource plugins installed
 //   <cache>/sets/<key>/env    shell exports for the other scripts (`source` it)
 //
-// Usage: node toolchain/ensure.mjs [--print-env-file] [--quiet]
+// Usage: node toolchain/ensure.mjs [--print-env-file] [--quiet] [--recipes <file>]
 // Environment: SOPHIA_CACHE_DIR (default ~/.cache/sophia-infra), SOPHIA_TOOLCHAIN_FORCE_BUILD=1.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -19,7 +19,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { PIECES, PLUGINS, RECIPE_REVISION } from "./pieces.mjs";
+// `--recipes <file>` swaps in another recipe module (tests of the failure paths, trying a new pin).
+const recipesArg = process.argv.indexOf("--recipes");
+const recipesUrl =
+  recipesArg >= 0 ? new URL(`file://${path.resolve(process.argv[recipesArg + 1] ?? "")}`) : new URL("./pieces.mjs", import.meta.url);
+const { PIECES, PLUGINS, RECIPE_REVISION } = await import(recipesUrl.href);
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cacheRoot = process.env.SOPHIA_CACHE_DIR ?? path.join(os.homedir(), ".cache", "sophia-infra");
