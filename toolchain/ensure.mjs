@@ -22,7 +22,9 @@ import { fileURLToPath } from "node:url";
 // `--recipes <file>` swaps in another recipe module (tests of the failure paths, trying a new pin).
 const recipesArg = process.argv.indexOf("--recipes");
 const recipesUrl =
-  recipesArg >= 0 ? new URL(`file://${path.resolve(process.argv[recipesArg + 1] ?? "")}`) : new URL("./pieces.mjs", import.meta.url);
+  recipesArg >= 0
+    ? new URL(`file://${path.resolve(process.argv[recipesArg + 1] ?? "")}`)
+    : new URL("./pieces.mjs", import.meta.url);
 const { PIECES, PLUGINS, RECIPE_REVISION } = await import(recipesUrl.href);
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

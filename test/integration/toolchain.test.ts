@@ -55,7 +55,9 @@ describe("toolchain/ensure.mjs", () => {
     expect(version).toBe("v3.259.0");
     const plugins = JSON.parse(json.join("\n")) as { name: string; version: string; kind: string }[];
     expect(plugins.map((p) => `${p.kind}:${p.name}@${p.version}`)).toEqual(["resource:kubernetes@4.25.0"]);
-    const pkg = JSON.parse(readFileSync(join(repoRoot, "node_modules", "@pulumi", "kubernetes", "package.json"), "utf8")) as {
+    const pkg = JSON.parse(
+      readFileSync(join(repoRoot, "node_modules", "@pulumi", "kubernetes", "package.json"), "utf8"),
+    ) as {
       pulumi: { version: string };
     };
     expect(pkg.pulumi.version).toBe("4.25.0");
@@ -86,9 +88,16 @@ describe("toolchain/ensure.mjs", () => {
   it("a module that cannot be downloaded names the plugin, the module and the command", () => {
     const module = "github.com/pulumi/pulumi-kubernetes/provider/v4";
     const version = "v4.0.0-20200101000000-000000000000";
-    const r = run(["--recipes", recipeWith({ ...kubernetesPlugin, module, moduleVersion: version, moduleSum: "h1:x" })]);
+    const r = run([
+      "--recipes",
+      recipeWith({ ...kubernetesPlugin, module, moduleVersion: version, moduleSum: "h1:x" }),
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`\\[toolchain\\] error: kubernetes: (the Go module proxy refuses|cannot download) ${module.replace(/\./g, "\\.")}@${version}`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `\\[toolchain\\] error: kubernetes: (the Go module proxy refuses|cannot download) ${module.replace(/\./g, "\\.")}@${version}`,
+      ),
+    );
     expect(r.stderr).toContain(`command: go mod download -json ${module}@${version}`);
     expect(r.stderr).toMatch(/log: .*\.log/);
   });
