@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up for the README commands. Source it; it leaves the shell ready to run the pinned
 # Pulumi engine offline against the local dev stack:
 #   - pnpm (pinned in package.json) installed under the cache if missing, dependencies installed;
@@ -34,13 +35,21 @@ ensure_deps() {
 }
 
 ensure_toolchain() {
-  say "making sure the pinned Pulumi engine is present (toolchain/ensure.mjs)"
+  say "making sure the pinned Pulumi engine and the local Kubernetes API server are present (toolchain/ensure.mjs)"
   local env_file
-  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file)" || exit 1
+  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file --with kube)" || exit 1
   # shellcheck disable=SC1090
   source "$env_file"
   # Type errors are caught by `pnpm typecheck`; the engine only transpiles.
   export PULUMI_NODEJS_TRANSPILE_ONLY=true
+}
+
+# The dev stack's Kubernetes API server (.sophia/kube), stopped again when the calling script exits;
+# its certificates and etcd data stay, so the next run sees the same cluster.
+start_local_kube() {
+  say "starting the local Kubernetes API server (scripts/kube-local.sh)"
+  "$SOPHIA_ROOT/scripts/kube-local.sh" start >/dev/null
+  trap '"$SOPHIA_ROOT/scripts/kube-local.sh" stop' EXIT
 }
 
 # The dev stack: file backend inside the clone, dev-only passphrase (stacks/dev.passphrase) unless
@@ -53,7 +62,24 @@ use_dev_backend() {
   fi
 }
 
+# System tools the scripts and tests use, installed from Debian's packages when missing.
+ensure_system_tools() {
+  local missing=()
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v ss >/dev/null || missing+=(iproute2)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
+  say "installing ${missing[*]} (apt-get)"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null 2>&1 \
+    || die "apt-get install ${missing[*]} failed"
+}
+
 bootstrap() {
+  ensure_system_tools
   ensure_pnpm
   ensure_deps
   ensure_toolchain

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Every test: static checks, unit tests (Pulumi mocks) and integration tests (the real engine).
 # Does its own set-up, like scripts/up.sh. `.ci/run` calls this script.
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 bootstrap
-cd "$SOPHIA_ROOT"
+cd "$SOPHIA_ROOT" || exit 1
 
-say "static checks: tsc, eslint (with Pulumi's rules), prettier"
+say "static checks: tsc, eslint (with Pulumi's rules), prettier, shellcheck"
 pnpm -s typecheck
 pnpm -s exec eslint --max-warnings 0 .
 pnpm -s exec prettier --check --log-level warn .
+shellcheck -x scripts/*.sh .ci/run
 
 say "unit tests"
 pnpm -s exec vitest run --project unit

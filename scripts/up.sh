@@ -2,13 +2,16 @@
 # The main job: deploy the local `dev` stack with the real Pulumi engine, then print its outputs.
 # Does its own set-up (dependencies, the Pulumi toolchain, local targets). Safe to run again: a
 # second run reports no changes. Extra arguments go to `pulumi up` (e.g. --diff).
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 bootstrap
 use_dev_backend
-cd "$SOPHIA_ROOT"
+cd "$SOPHIA_ROOT" || exit 1
 
 say "type-checking the program"
 pnpm -s typecheck
+
+start_local_kube
 
 if ! pulumi stack select dev 2>/dev/null; then
   say "creating the dev stack (file backend in .sophia/state)"

@@ -8,9 +8,11 @@ import { namespacePlan, PlatformNamespaces } from "../components/platform";
 import { loadConfig } from "./config/load";
 import { createKubernetesProvider } from "./kubernetes-provider";
 import { layerModes, pendingLayers } from "./layers";
+import { registerTransforms } from "./transforms";
 
 const config = loadConfig();
 const { settings } = config;
+registerTransforms({ skipAwait: settings.kubernetes.skipAwait });
 
 for (const layer of pendingLayers(settings)) {
   void pulumi.log.warn(`${layer.key}: enabled in config but ${layer.reason}; nothing is deployed for it`);

@@ -1,6 +1,7 @@
 /**
  * The Kubernetes provider every Kubernetes-layer component uses, chosen by `kubernetes.target`.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 import * as k8s from "@pulumi/kubernetes";
@@ -29,6 +30,7 @@ export function kubernetesProviderArgs(
       return { renderYamlToDirectory: path.resolve(projectRoot, k.renderDirectory), kubeconfig: "" };
     case "kubeconfig":
     case "cluster":
+    case "local":
       return {
         // Server-side apply is the provider default; stated here because field ownership matters for
         // objects other controllers (cert-manager, the GPU operator) also write.
@@ -58,9 +60,23 @@ export function createKubernetesProvider(
       ? config.requireSecret("sophia-infra:kubeconfig")
       : target === "cluster"
         ? clusterKubeconfig
-        : undefined;
-  if ((target === "kubeconfig" || target === "cluster") && !kubeconfig) {
+        : target === "local"
+          ? pulumi.secret(readLocalKubeconfig(config.settings.kubernetes.kubeconfigPath))
+          : undefined;
+  if ((target === "kubeconfig" || target === "cluster" || target === "local") && !kubeconfig) {
     throw new pulumi.RunError(`kubernetes.target is ${target} but no kubeconfig is available`);
   }
   return new k8s.Provider(name, kubeconfig ? { ...args, kubeconfig } : args, opts);
+}
+
+/** The local API server's kubeconfig (written by scripts/kube-local.sh start). */
+function readLocalKubeconfig(configured: string): string {
+  const file = path.resolve(PROJECT_ROOT, configured);
+  if (!fs.existsSync(file)) {
+    throw new pulumi.RunError(
+      `kubernetes.target is "local" but ${file} does not exist: start the local API server first ` +
+        "(scripts/kube-local.sh start, which scripts/up.sh runs for you)",
+    );
+  }
+  return fs.readFileSync(file, "utf8");
 }

@@ -10,7 +10,7 @@
 //   <cache>/sets/<key>/home   PULUMI_HOME with the resource plugins installed
 //   <cache>/sets/<key>/env    shell exports for the other scripts (`source` it)
 //
-// Usage: node toolchain/ensure.mjs [--print-env-file] [--quiet] [--recipes <file>]
+// Usage: node toolchain/ensure.mjs [--print-env-file] [--quiet] [--with kube] [--recipes <file>]
 // Environment: SOPHIA_CACHE_DIR (default ~/.cache/sophia-infra), SOPHIA_TOOLCHAIN_FORCE_BUILD=1.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -25,7 +25,9 @@ const recipesUrl =
   recipesArg >= 0
     ? new URL(`file://${path.resolve(process.argv[recipesArg + 1] ?? "")}`)
     : new URL("./pieces.mjs", import.meta.url);
-const { PIECES, PLUGINS, RECIPE_REVISION } = await import(recipesUrl.href);
+const { PIECES, PLUGINS, RECIPE_REVISION, SERVERS = {} } = await import(recipesUrl.href);
+const withArg = process.argv.indexOf("--with");
+const serverGroups = withArg >= 0 ? (process.argv[withArg + 1] ?? "").split(",").filter(Boolean) : [];
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cacheRoot = process.env.SOPHIA_CACHE_DIR ?? path.join(os.homedir(), ".cache", "sophia-infra");
@@ -108,7 +110,9 @@ function run(piece, command, args, { cwd, env, logFile }) {
     child.stderr.on("data", onData);
     const timer = setInterval(() => {
       const secs = Math.round((Date.now() - started) / 1000);
-      log(`${piece}: ${args[0]} running ${secs}s, ${lines} lines of output, last: ${last.slice(0, 100)}`);
+      log(
+        `${piece}: ${command === "go" ? "go " : ""}${args[0]} still running (${secs}s, ${lines} lines of output; last: ${last.slice(0, 100)})`,
+      );
     }, 15_000);
     child.on("error", (err) => {
       clearInterval(timer);
@@ -310,8 +314,32 @@ async function main() {
     plugins.push({ ...plugin, bin: path.join(result.dir, plugin.binary) });
   }
 
-  // 3. Assemble the set: bin dir + PULUMI_HOME with plugins installed by the real CLI.
-  const setKey = sha(JSON.stringify({ binSources, plugins: plugins.map((p) => p.bin), sdk: sdk.version }));
+  // 3. Local servers requested with --with (e.g. kube: kube-apiserver and etcd).
+  const servers = [];
+  for (const group of serverGroups) {
+    const recipes = SERVERS[group];
+    if (!recipes)
+      throw new PieceError(
+        group,
+        `unknown server group (known: ${Object.keys(SERVERS).join(", ")})`,
+        `--with ${group}`,
+      );
+    for (const recipe of recipes) {
+      const result = await ensureBuilt(recipe, goVer, wrapperBuild(recipe));
+      if (result.built) built.push(recipe.name);
+      servers.push({ env: recipe.env, bin: path.join(result.dir, recipe.binary) });
+    }
+  }
+
+  // 4. Assemble the set: bin dir + PULUMI_HOME with plugins installed by the real CLI.
+  const setKey = sha(
+    JSON.stringify({
+      binSources,
+      plugins: plugins.map((p) => p.bin),
+      servers: servers.map((s) => s.bin),
+      sdk: sdk.version,
+    }),
+  );
   const setDir = path.join(toolchainRoot, "sets", setKey);
   const envFile = path.join(setDir, "env");
   if (!fs.existsSync(path.join(setDir, ".ok"))) {
@@ -354,14 +382,14 @@ async function main() {
         `export PULUMI_HOME="${home}"`,
         "export PULUMI_SKIP_UPDATE_CHECK=true",
         "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
-        "export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=false",
+        ...servers.map((srv) => `export ${srv.env}="${srv.bin}"`),
         "",
       ].join("\n"),
     );
     fs.writeFileSync(path.join(setDir, ".ok"), new Date().toISOString());
   }
 
-  // 4. Prove the set: the CLI reports the pinned version and lists every plugin.
+  // 5. Prove the set: the CLI reports the pinned version and lists every plugin.
   const check = spawnSync(path.join(setDir, "bin", "pulumi"), ["plugin", "ls", "--json"], {
     env: { ...process.env, PULUMI_HOME: path.join(setDir, "home"), PULUMI_SKIP_UPDATE_CHECK: "true" },
     encoding: "utf8",

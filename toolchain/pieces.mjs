@@ -99,3 +99,42 @@ export const PLUGINS = [
     ldflags: "-X github.com/pulumiverse/pulumi-vercel/provider/v3/pkg/version.Version=3.15.1",
   },
 ];
+
+const kubeVersionFlags = ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]
+  .flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=v1.33.13`,
+    `-X ${pkg}.gitMajor=1`,
+    `-X ${pkg}.gitMinor=33`,
+    `-X ${pkg}.gitTreeState=clean`,
+    `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
+  ])
+  .join(" ");
+
+/**
+ * Local servers, built on request (`ensure.mjs --with <group>`), exported to the env file as `env`.
+ * `kube`: a Kubernetes API server at the minor of the pinned k3s (v1.33), and the etcd release that
+ * Kubernetes version is built against.
+ */
+export const SERVERS = {
+  kube: [
+    {
+      name: "kube-apiserver",
+      version: "1.33.13",
+      wrapper: "kube-apiserver",
+      main: "k8s.io/kubernetes/cmd/kube-apiserver",
+      binary: "kube-apiserver",
+      // Clients (the Kubernetes provider among them) reject servers that report v0.0.
+      ldflags: kubeVersionFlags,
+      env: "SOPHIA_KUBE_APISERVER",
+    },
+    {
+      name: "etcd",
+      version: "3.5.21",
+      wrapper: "etcd",
+      main: ".",
+      binary: "etcd",
+      ldflags: "-X go.etcd.io/etcd/api/v3/version.GitSHA=release-3.5.21",
+      env: "SOPHIA_ETCD",
+    },
+  ],
+};

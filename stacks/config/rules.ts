@@ -17,6 +17,9 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
       'set cluster.mode to "k3s", or kubernetes.target to "kubeconfig", "render" or "skip"',
     );
   }
+  if (s.kubernetes.target === "local" && s.environment !== "dev") {
+    add("kubernetes.target", 'is "local" outside dev', 'use "cluster" or "kubeconfig"');
+  }
   if (s.kubernetes.skipAwait && s.environment !== "dev") {
     add("kubernetes.skipAwait", "is only allowed in dev (readiness waits protect real clusters)", "remove it");
   }

@@ -93,22 +93,32 @@ const cluster = z
 const kubernetes = z
   .strictObject({
     target: z
-      .enum(["cluster", "kubeconfig", "render", "skip"])
+      .enum(["cluster", "kubeconfig", "local", "render", "skip"])
       .default("cluster")
       .describe(
         "`cluster`: the cluster layer's kubeconfig; `kubeconfig`: an existing cluster (secret `kubeconfig`); " +
+          "`local`: the API server on this machine (`scripts/kube-local.sh`, dev only); " +
           "`render`: write manifests to `renderDirectory` without a cluster; `skip`: no Kubernetes layer.",
       ),
+    kubeconfigPath: z
+      .string()
+      .default(".sophia/kube/admin.kubeconfig")
+      .describe("For `local`: the kubeconfig `scripts/kube-local.sh start` writes, relative to the project."),
     renderDirectory: z
       .string()
       .default(".sophia/manifests")
-      .describe("Directory for `render`, relative to the project (kept out of git: it may hold secrets)."),
+      .describe("For `render`: the output directory, relative to the project (kept out of git: it may hold secrets)."),
     skipAwait: z
       .boolean()
       .default(false)
-      .describe("Do not wait for readiness (only for targets where nothing schedules pods)."),
+      .describe("Do not wait for readiness (dev only: on the local API server nothing schedules pods)."),
   })
-  .default({ target: "cluster", renderDirectory: ".sophia/manifests", skipAwait: false })
+  .default({
+    target: "cluster",
+    kubeconfigPath: ".sophia/kube/admin.kubeconfig",
+    renderDirectory: ".sophia/manifests",
+    skipAwait: false,
+  })
   .describe("Where the Kubernetes layer is applied.");
 
 // ---------------------------------------------------------------------------------------------

@@ -13,10 +13,14 @@ import { readStackFile, repoRoot } from "./stack-config";
 
 /** Environment exported by the toolchain's env file (PATH, PULUMI_HOME, …). */
 export function toolchainEnv(): Record<string, string> {
-  const envFile = execFileSync("node", [join(repoRoot, "toolchain", "ensure.mjs"), "--print-env-file", "--quiet"], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  }).trim();
+  const envFile = execFileSync(
+    "node",
+    [join(repoRoot, "toolchain", "ensure.mjs"), "--print-env-file", "--quiet", "--with", "kube"],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  ).trim();
   const out = execFileSync("bash", ["-c", `source "${envFile}" && env -0`], { encoding: "utf8" });
   const env: Record<string, string> = {};
   for (const entry of out.split("\0")) {

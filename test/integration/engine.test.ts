@@ -1,15 +1,16 @@
 /**
  * The real engine end to end: the pinned CLI, the Node.js language host and the Kubernetes plugin,
- * on throwaway file backends. dev goes up twice (the second run changes nothing) and is destroyed;
+ * on throwaway file backends. dev goes up twice against a real local API server (the second run
+ * changes nothing) and is destroyed;
  * production and staging are previewed from their stack files plus their ESC definitions resolved
  * with fixture secrets.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { readFileSync } from "node:fs";
+import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { fixtureSecret, resolveEscConfig } from "../harness/esc";
+import { LocalKube } from "../harness/kube";
 import {
   parseJson,
   prepareDevStack,
@@ -24,62 +25,59 @@ beforeAll(() => {
   env = toolchainEnv();
 });
 
-interface Manifest {
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-}
-
-function manifests(dir: string): Manifest[] {
-  const out: Manifest[] = [];
-  const walk = (d: string): string[] =>
-    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
-    );
-  for (const file of walk(dir).filter((f) => f.endsWith(".yaml"))) {
-    for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) out.push(doc.toJS() as Manifest);
-  }
-  return out;
-}
-
-describe("dev stack: up, up again, destroy", () => {
+describe("dev stack on the local Kubernetes API server: up, up again, destroy", () => {
   let ws: PulumiWorkspace;
-  let renderDir: string;
+  let kube: LocalKube;
+  let core: k8s.CoreV1Api;
+  let net: k8s.NetworkingV1Api;
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    kube = await LocalKube.start(env);
     ws = new PulumiWorkspace(env);
-    renderDir = join(ws.dir, "manifests");
-    prepareDevStack(ws, { "sophia-infra:kubernetes.renderDirectory": renderDir });
+    prepareDevStack(ws, { "sophia-infra:kubernetes.kubeconfigPath": kube.kubeconfigPath });
+    core = kube.config().makeApiClient(k8s.CoreV1Api);
+    net = kube.config().makeApiClient(k8s.NetworkingV1Api);
   });
-  afterAll(() => ws.cleanup());
+  afterAll(async () => {
+    ws?.cleanup();
+    expect(await kube?.stop()).toEqual([]);
+  });
 
-  it("the first up renders the namespaces and policies with the real Kubernetes provider", () => {
+  it("the API server reports the Kubernetes version matching the pinned k3s minor", async () => {
+    const version = await kube.config().makeApiClient(k8s.VersionApi).getCode();
+    expect(version.gitVersion).toBe("v1.33.13");
+    expect(`${version.major}.${version.minor}`).toBe("1.33");
+  });
+
+  it("the first up creates the namespaces and policies on the server", async () => {
     const up = ws.must(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
     expect(up.stdout).toMatch(/Resources:\s+\+ 12 created/);
-    const objects = manifests(renderDir);
-    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`).sort()).toEqual([
-      "Namespace//sophia-apps",
-      "Namespace//sophia-data",
-      "Namespace//sophia-mcp",
-      "NetworkPolicy/sophia-apps/allow-dns",
-      "NetworkPolicy/sophia-apps/default-deny",
-      "NetworkPolicy/sophia-data/allow-dns",
-      "NetworkPolicy/sophia-data/default-deny",
-      "NetworkPolicy/sophia-mcp/allow-dns",
-      "NetworkPolicy/sophia-mcp/default-deny",
-    ]);
-    const apps = objects.find((o) => o.metadata.name === "sophia-apps");
-    expect(apps?.metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const namespaces = (await core.listNamespace({ labelSelector: "app.kubernetes.io/part-of=sophia" })).items;
+    expect(namespaces.map((n) => n.metadata?.name).sort()).toEqual(["sophia-apps", "sophia-data", "sophia-mcp"]);
+    for (const ns of namespaces) {
+      expect(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+      expect(ns.metadata?.annotations?.["pulumi.com/skipAwait"]).toBe("true");
+      const policies = (await net.listNamespacedNetworkPolicy({ namespace: ns.metadata!.name! })).items;
+      expect(policies.map((p) => p.metadata?.name).sort()).toEqual(["allow-dns", "default-deny"]);
+      const deny = policies.find((p) => p.metadata?.name === "default-deny");
+      expect(deny?.spec?.policyTypes).toEqual(["Ingress", "Egress"]);
+    }
   });
 
   it("the second run reports no changes", () => {
     const preview = ws.pulumi(["preview", "--stack", "dev", "--expect-no-changes", "--json"]);
-    expect(preview.code).toBe(0);
+    expect(preview.code, preview.stderr).toBe(0);
     expect(parseJson<PreviewJson>(preview).changeSummary).toEqual({ same: 12 });
     const up = ws.must(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
     expect(up.stdout).toMatch(/Resources:\s+12 unchanged/);
   });
 
-  it("outputs name the endpoints and layers, and never a secret in plaintext", () => {
+  it("refresh finds the server's objects as they were created", () => {
+    const refresh = ws.must(["refresh", "--stack", "dev", "--yes", "--suppress-progress"]);
+    expect(refresh.stdout).toMatch(/Resources:\s+12 unchanged/);
+  });
+
+  it("outputs name the endpoints and layers, and state never holds a secret in plaintext", () => {
     const out = parseJson<Record<string, unknown>>(
       ws.must(["stack", "output", "--stack", "dev", "--json", "--show-secrets"]),
     );
@@ -98,6 +96,10 @@ describe("dev stack: up, up again, destroy", () => {
     const token = ws.must(["config", "get", "--stack", "dev", "sophia-infra:mcpGatewayToken"]).stdout.trim();
     expect(token).toMatch(/^dev-gateway-token-/);
     expect(exported).not.toContain(token);
+    // The kubeconfig (with the admin client key) is a secret input of the provider.
+    const key = readFileSync(kube.kubeconfigPath, "utf8").match(/client-key-data: (\S+)/)?.[1];
+    expect(key).toBeTruthy();
+    expect(exported).not.toContain(key!);
   });
 
   it("a wrong passphrase says so and changes nothing", () => {
@@ -108,9 +110,15 @@ describe("dev stack: up, up again, destroy", () => {
     expect(`${r.stdout}${r.stderr}`).toMatch(/incorrect passphrase/i);
   });
 
-  it("destroy removes everything it rendered", () => {
+  it("destroy deletes every object it created", async () => {
     ws.must(["destroy", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
-    expect(existsSync(renderDir) ? manifests(renderDir) : []).toEqual([]);
+    // No namespace controller runs here to finalize a deletion, so a deleted namespace may remain
+    // Terminating; it must at least be marked for deletion, and its policies must be gone.
+    const left = (await core.listNamespace({ labelSelector: "app.kubernetes.io/part-of=sophia" })).items;
+    for (const ns of left) expect(ns.metadata?.deletionTimestamp, ns.metadata?.name).toBeTruthy();
+    for (const name of ["sophia-apps", "sophia-data", "sophia-mcp"]) {
+      expect((await net.listNamespacedNetworkPolicy({ namespace: name })).items).toEqual([]);
+    }
   });
 });
 

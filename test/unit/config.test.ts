@@ -37,7 +37,8 @@ describe("the committed stack files", () => {
     const s = result.config.settings;
     expect(s.environment).toBe("dev");
     expect(s.cluster.mode).toBe("skip");
-    expect(s.kubernetes.target).toBe("render");
+    expect(s.kubernetes.target).toBe("local");
+    expect(s.kubernetes.skipAwait).toBe(true);
     expect(s.weaviate.mode).not.toBe("cloud");
     expect(s.frontend.mode).toBe("skip");
     expect(Object.keys(result.config.secrets).sort()).toEqual(["sophia-infra:mcpGatewayToken"]);
@@ -215,7 +216,7 @@ describe("cross-field rules", () => {
     expect(result.ok).toBe(true);
   });
 
-  it("dev refuses cloud targets and skipAwait is dev-only", () => {
+  it("dev refuses cloud targets; the local API server and skipAwait are dev-only", () => {
     const dev = problems(
       raw(
         {
@@ -230,8 +231,8 @@ describe("cross-field rules", () => {
       ),
     );
     expect(dev.map((p) => p.path)).toEqual(["sophia-infra:weaviate.mode", "sophia-infra:frontend.mode"]);
-    const staging = problems(raw({ "sophia-infra:kubernetes": { target: "render", skipAwait: true } }));
-    expect(staging.map((p) => p.path)).toEqual(["sophia-infra:kubernetes.skipAwait"]);
+    const staging = problems(raw({ "sophia-infra:kubernetes": { target: "local", skipAwait: true } }));
+    expect(staging.map((p) => p.path)).toEqual(["sophia-infra:kubernetes.target", "sophia-infra:kubernetes.skipAwait"]);
   });
 
   it("an MCP server's declared secrets must be provided", () => {

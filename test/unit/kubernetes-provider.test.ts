@@ -23,6 +23,15 @@ describe("kubernetesProviderArgs", () => {
     });
   });
 
+  it("clusters get server-side apply and tolerate an unreachable cluster on delete", () => {
+    for (const target of ["local"]) {
+      expect(kubernetesProviderArgs(settings({ target }))).toEqual({
+        enableServerSideApply: true,
+        deleteUnreachable: true,
+      });
+    }
+  });
+
   it("skip creates no provider", () => {
     expect(kubernetesProviderArgs(settings({ target: "skip" }))).toBeUndefined();
   });

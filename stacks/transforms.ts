@@ -1,0 +1,35 @@
+/**
+ * Stack-wide resource transformations.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const SKIP_AWAIT = "pulumi.com/skipAwait";
+
+/**
+ * Adds `pulumi.com/skipAwait: "true"` to a Kubernetes object's metadata. Only used where nothing
+ * schedules pods (the dev stack's local API server): the provider would otherwise wait for
+ * Deployments and Services that can never become ready.
+ * @see https://www.pulumi.com/registry/packages/kubernetes/installation-configuration/#skipawait
+ */
+export function withSkipAwait(type: string, props: Record<string, unknown>): Record<string, unknown> | undefined {
+  // Only Kubernetes objects carry metadata; Helm releases and yaml/kustomize components do not.
+  if (!type.startsWith("kubernetes:") || !("metadata" in props)) return undefined;
+  const metadata = pulumi.output(props["metadata"] as pulumi.Input<Record<string, unknown>> | undefined);
+  return {
+    ...props,
+    metadata: metadata.apply((m) => ({
+      ...m,
+      annotations: { ...((m?.["annotations"] as Record<string, string> | undefined) ?? {}), [SKIP_AWAIT]: "true" },
+    })),
+  };
+}
+
+/** Registers the transformations the settings ask for. Call before creating any resource. */
+export function registerTransforms(opts: { skipAwait: boolean }): void {
+  if (opts.skipAwait) {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const props = withSkipAwait(args.type, args.props);
+      return props ? { props, opts: args.opts } : undefined;
+    });
+  }
+}
