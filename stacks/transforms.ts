@@ -4,11 +4,13 @@
 import * as pulumi from "@pulumi/pulumi";
 
 export const SKIP_AWAIT = "pulumi.com/skipAwait";
+export const DELETION_PROPAGATION = "pulumi.com/deletionPropagationPolicy";
 
 /**
- * Adds `pulumi.com/skipAwait: "true"` to a Kubernetes object's metadata. Only used where nothing
- * schedules pods (the dev stack's local API server): the provider would otherwise wait for
- * Deployments and Services that can never become ready.
+ * Annotates a Kubernetes object for an API server with no controllers (the dev stack's local one):
+ * `pulumi.com/skipAwait`, since Deployments and Services never become ready there, and background
+ * deletion, since the default foreground deletion leaves a finalizer only the garbage collector
+ * removes (the delete would wait its whole timeout).
  * @see https://www.pulumi.com/registry/packages/kubernetes/installation-configuration/#skipawait
  */
 export function withSkipAwait(type: string, props: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -19,7 +21,11 @@ export function withSkipAwait(type: string, props: Record<string, unknown>): Rec
     ...props,
     metadata: metadata.apply((m) => ({
       ...m,
-      annotations: { ...((m?.["annotations"] as Record<string, string> | undefined) ?? {}), [SKIP_AWAIT]: "true" },
+      annotations: {
+        ...((m?.["annotations"] as Record<string, string> | undefined) ?? {}),
+        [SKIP_AWAIT]: "true",
+        [DELETION_PROPAGATION]: "background",
+      },
     })),
   };
 }

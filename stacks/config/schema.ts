@@ -111,7 +111,9 @@ const kubernetes = z
     skipAwait: z
       .boolean()
       .default(false)
-      .describe("Do not wait for readiness (dev only: on the local API server nothing schedules pods)."),
+      .describe(
+        "No controllers run where objects go (dev only: the local API server): skip readiness waits and delete in the background.",
+      ),
   })
   .default({
     target: "cluster",

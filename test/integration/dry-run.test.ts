@@ -100,6 +100,6 @@ describe("the dry run can fail", () => {
     };
     const error = await submit(broken);
     expect(error).toMatch(/^Deployment\/default\/broken: 422 /);
-    expect(error).toContain("selector does not match template labels");
+    expect(error).toContain("`selector` does not match template `labels`");
   });
 });

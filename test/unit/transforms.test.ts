@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 
-import { SKIP_AWAIT, withSkipAwait } from "../../stacks/transforms";
+import { DELETION_PROPAGATION, SKIP_AWAIT, withSkipAwait } from "../../stacks/transforms";
 
 const resolved = <T>(o: pulumi.Input<T>) => new Promise<T>((r) => pulumi.output(o).apply((v) => r(v as T)));
 
@@ -14,7 +14,7 @@ describe("withSkipAwait", () => {
     expect(props?.["spec"]).toEqual({ replicas: 3 });
     expect(await resolved(props?.["metadata"])).toEqual({
       name: "api",
-      annotations: { team: "sre", [SKIP_AWAIT]: "true" },
+      annotations: { team: "sre", [SKIP_AWAIT]: "true", [DELETION_PROPAGATION]: "background" },
     });
   });
 
