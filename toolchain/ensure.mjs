@@ -166,6 +166,12 @@ async function ensureBuilt(recipe, goVer, build) {
   return { dir, built: true };
 }
 
+/** `go build` of the recipe's main package into `out` (-v names each package, for progress). */
+function goBuild(recipe, { cwd, out, env, logFile }) {
+  const args = ["build", "-v", "-o", path.join(out, recipe.binary), "-ldflags", recipe.ldflags, recipe.main];
+  return run(recipe.name, "go", args, { cwd, env, logFile });
+}
+
 /** Builds a main package from a committed wrapper module (go.mod + go.sum in toolchain/go/<dir>). */
 function wrapperBuild(recipe) {
   return async ({ work, out, logFile }) => {
@@ -173,16 +179,7 @@ function wrapperBuild(recipe) {
     for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(work, f));
     const env = goEnv();
     // No separate `go mod download`: it would fetch test-only modules the proxy here refuses.
-    await run(
-      recipe.name,
-      "go",
-      ["build", "-v", "-o", path.join(out, recipe.binary), "-ldflags", recipe.ldflags, recipe.main],
-      {
-        cwd: work,
-        env,
-        logFile,
-      },
-    );
+    await goBuild(recipe, { cwd: work, out, env, logFile });
   };
 }
 
@@ -236,16 +233,7 @@ function moduleBuild(recipe) {
     for (const step of recipe.generate ?? []) {
       await run(recipe.name, "go", step.args, { cwd: path.join(src, step.dir), env: { ...env, ...step.env }, logFile });
     }
-    await run(
-      recipe.name,
-      "go",
-      ["build", "-v", "-o", path.join(out, recipe.binary), "-ldflags", recipe.ldflags, recipe.main],
-      {
-        cwd: src,
-        env,
-        logFile,
-      },
-    );
+    await goBuild(recipe, { cwd: src, out, env, logFile });
   };
 }
 
