@@ -32,14 +32,8 @@ peer_port=$((etcd_port + 1))
 
 log() { printf '[kube-local] %s\n' "$*" >&2; }
 fail() { printf '[kube-local] error: %s\n' "$*" >&2; exit 1; }
-
-running() { # pidfile
-  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
-}
-
-listening() { # port
-  ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-}
+# shellcheck source=scripts/proc.sh
+source "$here/proc.sh"
 
 pki() {
   local p="$dir/pki"
@@ -117,9 +111,7 @@ start() {
     return 0
   fi
   stop_quiet
-  for port in "$api_port" "$etcd_port" "$peer_port"; do
-    listening "$port" && fail "port $port is already in use (set SOPHIA_KUBE_PORT / SOPHIA_ETCD_PORT)"
-  done
+  require_ports_free "$api_port" "$etcd_port" "$peer_port" || fail "set SOPHIA_KUBE_PORT / SOPHIA_ETCD_PORT to free ports"
 
   log "starting etcd on 127.0.0.1:$etcd_port (data: $dir/etcd)"
   "$SOPHIA_ETCD" --name sophia-local --data-dir "$dir/etcd" \
@@ -157,21 +149,9 @@ start() {
   echo "$dir/admin.kubeconfig"
 }
 
-stop_one() { # name pidfile
-  local pid
-  [ -f "$2" ] || return 0
-  pid="$(cat "$2")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && { log "$1 did not stop in 10s; killing"; kill -9 "$pid" 2>/dev/null || true; }
-  fi
-  rm -f "$2"
-}
-
 stop_quiet() {
-  stop_one kube-apiserver "$dir/apiserver.pid"
-  stop_one etcd "$dir/etcd.pid"
+  stop_pid kube-apiserver "$dir/apiserver.pid"
+  stop_pid etcd "$dir/etcd.pid"
 }
 
 stop() {

@@ -111,11 +111,23 @@ const kubeVersionFlags = ["k8s.io/component-base/version", "k8s.io/client-go/pkg
   .join(" ");
 
 /**
- * Local servers, built on request (`ensure.mjs --with <group>`), exported to the env file as `env`.
+ * Local servers, built on request (`ensure.mjs --with <group>[,<group>]`), exported to the env file as `env`.
  * `kube`: a Kubernetes API server at the minor of the pinned k3s (v1.33), and the etcd release that
  * Kubernetes version is built against.
  */
 export const SERVERS = {
+  /** Weaviate for the dev stack and the collection tests (reports its version from its embedded API spec). */
+  weaviate: [
+    {
+      name: "weaviate-server",
+      version: "1.35.2",
+      wrapper: "weaviate",
+      main: "github.com/weaviate/weaviate/cmd/weaviate-server",
+      binary: "weaviate-server",
+      ldflags: "",
+      env: "SOPHIA_WEAVIATE",
+    },
+  ],
   kube: [
     {
       name: "kube-apiserver",

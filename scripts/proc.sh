@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# Process helpers shared by the local-server scripts (kube-local.sh, weaviate-local.sh).
+
+# running PIDFILE: the process recorded in PIDFILE is alive.
+running() {
+  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+# listening PORT: something listens on the TCP port.
+listening() {
+  ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# stop_pid NAME PIDFILE: SIGTERM, wait up to 10 s, then SIGKILL; removes PIDFILE.
+stop_pid() {
+  local pid
+  [ -f "$2" ] || return 0
+  pid="$(cat "$2")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      printf '%s did not stop in 10s; killing\n' "$1" >&2
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$2"
+}
+
+# ports_free PORT...: fail if any port is in use.
+require_ports_free() {
+  local port
+  for port in "$@"; do
+    if listening "$port"; then
+      printf 'port %s is already in use\n' "$port" >&2
+      return 1
+    fi
+  done
+}
