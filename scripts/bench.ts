@@ -43,7 +43,7 @@ function fmt(x: number): string {
 
 function timeEnsure(env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
-  const r = spawnSync("node", [join(repoRoot, "toolchain", "ensure.mjs"), "--quiet", "--with", "kube"], {
+  const r = spawnSync("node", [join(repoRoot, "toolchain", "ensure.mjs"), "--quiet", "--with", "kube,weaviate"], {
     env,
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -35,21 +35,29 @@ ensure_deps() {
 }
 
 ensure_toolchain() {
-  say "making sure the pinned Pulumi engine and the local Kubernetes API server are present (toolchain/ensure.mjs)"
+  say "making sure the pinned Pulumi engine and the local servers are present (toolchain/ensure.mjs)"
   local env_file
-  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file --with kube)" || exit 1
+  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file --with kube,weaviate)" || exit 1
   # shellcheck disable=SC1090
   source "$env_file"
   # Type errors are caught by `pnpm typecheck`; the engine only transpiles.
   export PULUMI_NODEJS_TRANSPILE_ONLY=true
 }
 
-# The dev stack's Kubernetes API server (.sophia/kube), stopped again when the calling script exits;
-# its certificates and etcd data stay, so the next run sees the same cluster.
-start_local_kube() {
+# The dev stack's local servers: the Kubernetes API server (.sophia/kube) and Weaviate
+# (.sophia/weaviate). Both are stopped again when the calling script exits; their data stays, so the
+# next run sees the same cluster and collections.
+stop_local_servers() {
+  "$SOPHIA_ROOT/scripts/weaviate-local.sh" stop || true
+  "$SOPHIA_ROOT/scripts/kube-local.sh" stop || true
+}
+
+start_local_servers() {
+  trap stop_local_servers EXIT
   say "starting the local Kubernetes API server (scripts/kube-local.sh)"
   "$SOPHIA_ROOT/scripts/kube-local.sh" start >/dev/null
-  trap '"$SOPHIA_ROOT/scripts/kube-local.sh" stop' EXIT
+  say "starting the local Weaviate server (scripts/weaviate-local.sh)"
+  "$SOPHIA_ROOT/scripts/weaviate-local.sh" start >/dev/null
 }
 
 # The dev stack: file backend inside the clone, dev-only passphrase (stacks/dev.passphrase) unless

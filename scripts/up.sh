@@ -11,7 +11,7 @@ cd "$SOPHIA_ROOT" || exit 1
 say "type-checking the program"
 pnpm -s typecheck
 
-start_local_kube
+start_local_servers
 
 if ! pulumi stack select dev 2>/dev/null; then
   say "creating the dev stack (file backend in .sophia/state)"

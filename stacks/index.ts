@@ -5,10 +5,12 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { namespacePlan, PlatformNamespaces } from "../components/platform";
+import { sophiaCollections, WeaviateCollections } from "../components/weaviate";
 import { loadConfig } from "./config/load";
 import { createKubernetesProvider } from "./kubernetes-provider";
 import { layerModes, pendingLayers } from "./layers";
 import { registerTransforms } from "./transforms";
+import { weaviateConnection } from "./weaviate";
 
 const config = loadConfig();
 const { settings } = config;
@@ -27,6 +29,16 @@ const namespaces = k8sProvider
     )
   : undefined;
 
+const weaviate = weaviateConnection(config);
+const collections =
+  weaviate && settings.weaviate.mode !== "skip"
+    ? new WeaviateCollections("weaviate", {
+        connection: weaviate,
+        collections: sophiaCollections({ replicationFactor: settings.weaviate.replicationFactor }),
+        allowReplacement: settings.weaviate.allowReplacement,
+      })
+    : undefined;
+
 export const environment = settings.environment;
 export const domain = settings.domain;
 export const endpoints = {
@@ -36,3 +48,4 @@ export const endpoints = {
 };
 export const layers = layerModes(settings);
 export const kubernetesNamespaces = namespaces ? pulumi.all(namespaces.names) : {};
+export const weaviateCollections = collections ? pulumi.all(collections.names) : {};

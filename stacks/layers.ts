@@ -18,7 +18,6 @@ const pendingIssues: Record<string, string> = {
   monitoring: "platform services (issue #4)",
   mcp: "applications (issue #5)",
   backend: "applications (issue #5)",
-  weaviate: "Weaviate collections (issue #6)",
   frontend: "Vercel frontend (issue #7)",
 };
 
@@ -33,7 +32,6 @@ export function pendingLayers(s: Settings): PendingLayer[] {
     monitoring: s.monitoring.mode === "create",
     mcp: s.mcp.mode === "create",
     backend: s.backend.mode === "create",
-    weaviate: s.weaviate.mode !== "skip",
     frontend: s.frontend.mode !== "skip",
   };
   return Object.entries(enabled)

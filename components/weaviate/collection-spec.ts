@@ -190,6 +190,7 @@ export function diffCollections(olds: CollectionSpec, news: CollectionSpec): Col
   const updates: string[] = [];
   const addedProperties: string[] = [];
   const replace = (field: string, why: string) => replaces.push({ field, why });
+  let descriptionChanged = false;
 
   if (o.name !== n.name) replace("name", "a collection cannot be renamed");
   if (!same(o.vectorizer, n.vectorizer)) replace("vectorizer", "the vectorizer is fixed at creation");
@@ -220,8 +221,7 @@ export function diffCollections(olds: CollectionSpec, news: CollectionSpec): Col
     if (p.indexFilterable !== q.indexFilterable || p.indexSearchable !== q.indexSearchable) {
       replace(`properties.${p.name}.index`, "a property's index flags are fixed");
     }
-    if (p.description !== q.description)
-      replace(`properties.${p.name}.description`, "a property's description is fixed");
+    if (p.description !== q.description) descriptionChanged = true;
   }
   for (const [key, q] of newProps) if (!oldProps.has(key)) addedProperties.push(q.name);
 
@@ -236,6 +236,7 @@ export function diffCollections(olds: CollectionSpec, news: CollectionSpec): Col
   }
   if (o.multiTenancy.autoTenantCreation !== n.multiTenancy.autoTenantCreation)
     updates.push("multiTenancy.autoTenantCreation");
+  if (descriptionChanged) updates.push("propertyDescriptions");
   if (addedProperties.length > 0) updates.push("properties");
   return { replaces, updates, addedProperties };
 }

@@ -277,21 +277,42 @@ const backend = z
 // ---------------------------------------------------------------------------------------------
 // Weaviate and frontend (spec sections 8, 9)
 
+const weaviateCommon = {
+  replicationFactor: z
+    .int()
+    .min(1)
+    .max(5)
+    .default(1)
+    .describe("Replicas of each collection's shards (fixed at creation)."),
+  allowReplacement: z
+    .boolean()
+    .default(false)
+    .describe("Allow changes that recreate a collection, deleting its objects (otherwise such a plan fails)."),
+};
+
 const weaviate = z
   .discriminatedUnion("mode", [
     z.strictObject({ mode: z.literal("skip") }),
     z.strictObject({
-      mode: z.literal("local").describe("A Weaviate server on this machine (dev and tests)."),
-      url: z.url().default("http://127.0.0.1:8080").describe("REST endpoint."),
-      grpcPort: z.int().default(50051).describe("gRPC port."),
+      mode: z
+        .literal("local")
+        .describe("The Weaviate server on this machine (`scripts/weaviate-local.sh`; dev and tests)."),
+      url: z.url().default("http://127.0.0.1:18080").describe("REST endpoint."),
+      grpcPort: z.int().default(18081).describe("gRPC port."),
+      apiKeyPath: z
+        .string()
+        .default(".sophia/weaviate/api-key")
+        .describe("File holding the local server's API key (written by `scripts/weaviate-local.sh start`)."),
+      ...weaviateCommon,
     }),
     z.strictObject({
       mode: z.literal("cloud").describe("Weaviate Cloud (secret `weaviateApiKey`)."),
       url: z.url().describe("Cluster URL."),
+      ...weaviateCommon,
     }),
   ])
   .default({ mode: "skip" })
-  .describe("Weaviate collections.");
+  .describe("Weaviate collections (`SophiaMemory`, `BusinessIntelligence`).");
 
 const frontend = z
   .discriminatedUnion("mode", [

@@ -15,7 +15,7 @@ import { readStackFile, repoRoot } from "./stack-config";
 export function toolchainEnv(): Record<string, string> {
   const envFile = execFileSync(
     "node",
-    [join(repoRoot, "toolchain", "ensure.mjs"), "--print-env-file", "--quiet", "--with", "kube"],
+    [join(repoRoot, "toolchain", "ensure.mjs"), "--print-env-file", "--quiet", "--with", "kube,weaviate"],
     {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
@@ -49,15 +49,21 @@ export class PulumiWorkspace {
   readonly project: string;
   readonly env: Record<string, string>;
 
-  constructor(baseEnv: Record<string, string>, opts: { passphrase?: string; passphraseFile?: string } = {}) {
+  constructor(
+    baseEnv: Record<string, string>,
+    opts: { passphrase?: string; passphraseFile?: string; projectSource?: string } = {},
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), "sophia-pulumi-"));
     this.project = join(this.dir, "project");
     mkdirSync(this.project);
     mkdirSync(join(this.dir, "state"));
-    for (const entry of readdirSync(repoRoot)) {
+    const source = opts.projectSource ?? repoRoot;
+    for (const entry of readdirSync(source)) {
       if (/^Pulumi\..+\.yaml$/.test(entry) || entry === ".sophia" || entry === ".git") continue;
-      symlinkSync(join(repoRoot, entry), join(this.project, entry));
+      symlinkSync(join(source, entry), join(this.project, entry));
     }
+    // A test program elsewhere in the repo runs with the repo's dependencies.
+    if (source !== repoRoot) symlinkSync(join(repoRoot, "node_modules"), join(this.project, "node_modules"));
     const env: Record<string, string> = {
       ...baseEnv,
       PULUMI_BACKEND_URL: `file://${this.dir}/state`,

@@ -6,11 +6,13 @@
  * with fixture secrets.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { fixtureSecret, resolveEscConfig } from "../harness/esc";
 import { LocalKube } from "../harness/kube";
+import { LocalWeaviate } from "../harness/weaviate";
 import {
   parseJson,
   prepareDevStack,
@@ -28,19 +30,37 @@ beforeAll(() => {
 describe("dev stack on the local Kubernetes API server: up, up again, destroy", () => {
   let ws: PulumiWorkspace;
   let kube: LocalKube;
+  let weaviate: LocalWeaviate;
   let core: k8s.CoreV1Api;
   let net: k8s.NetworkingV1Api;
 
   beforeAll(async () => {
     kube = await LocalKube.start(env);
+    weaviate = await LocalWeaviate.start(env);
     ws = new PulumiWorkspace(env);
-    prepareDevStack(ws, { "sophia-infra:kubernetes.kubeconfigPath": kube.kubeconfigPath });
+    prepareDevStack(ws, {
+      "sophia-infra:kubernetes.kubeconfigPath": kube.kubeconfigPath,
+      "sophia-infra:weaviate.url": weaviate.url,
+      "sophia-infra:weaviate.apiKeyPath": join(weaviate.dir, "api-key"),
+    });
+    ws.must([
+      "config",
+      "set",
+      "--stack",
+      "dev",
+      "--path",
+      "sophia-infra:weaviate.grpcPort",
+      String(weaviate.grpcPort),
+      "--type",
+      "int",
+    ]);
     core = kube.config().makeApiClient(k8s.CoreV1Api);
     net = kube.config().makeApiClient(k8s.NetworkingV1Api);
   });
   afterAll(async () => {
     ws?.cleanup();
     expect(await kube?.stop()).toEqual([]);
+    expect(await weaviate?.stop()).toEqual([]);
   });
 
   it("the API server reports the Kubernetes version matching the pinned k3s minor", async () => {
@@ -49,9 +69,18 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
     expect(`${version.major}.${version.minor}`).toBe("1.33");
   });
 
-  it("the first up creates the namespaces and policies on the server", async () => {
+  it("the first up creates the namespaces and policies on the API server and the collections in Weaviate", async () => {
     const up = ws.must(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
-    expect(up.stdout).toMatch(/Resources:\s+\+ 12 created/);
+    expect(up.stdout).toMatch(/Resources:\s+\+ 15 created/);
+    const client = await weaviate.client();
+    try {
+      expect((await client.collections.listAll()).map((c) => c.name).sort()).toEqual([
+        "BusinessIntelligence",
+        "SophiaMemory",
+      ]);
+    } finally {
+      await client.close();
+    }
     const namespaces = (await core.listNamespace({ labelSelector: "app.kubernetes.io/part-of=sophia" })).items;
     expect(namespaces.map((n) => n.metadata?.name).sort()).toEqual(["sophia-apps", "sophia-data", "sophia-mcp"]);
     for (const ns of namespaces) {
@@ -67,14 +96,14 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
   it("the second run reports no changes", () => {
     const preview = ws.pulumi(["preview", "--stack", "dev", "--expect-no-changes", "--json"]);
     expect(preview.code, preview.stderr).toBe(0);
-    expect(parseJson<PreviewJson>(preview).changeSummary).toEqual({ same: 12 });
+    expect(parseJson<PreviewJson>(preview).changeSummary).toEqual({ same: 15 });
     const up = ws.must(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
-    expect(up.stdout).toMatch(/Resources:\s+12 unchanged/);
+    expect(up.stdout).toMatch(/Resources:\s+15 unchanged/);
   });
 
   it("refresh finds the server's objects as they were created", () => {
     const refresh = ws.must(["refresh", "--stack", "dev", "--yes", "--suppress-progress"]);
-    expect(refresh.stdout).toMatch(/Resources:\s+12 unchanged/);
+    expect(refresh.stdout).toMatch(/Resources:\s+15 unchanged/);
   });
 
   it("outputs name the endpoints and layers, and state never holds a secret in plaintext", () => {
@@ -86,6 +115,10 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
       api: "https://api.sophia-dev.localhost",
       mcp: "https://mcp.sophia-dev.localhost",
       monitor: "https://monitor.sophia-dev.localhost",
+    });
+    expect(out["weaviateCollections"]).toEqual({
+      SophiaMemory: "SophiaMemory",
+      BusinessIntelligence: "BusinessIntelligence",
     });
     expect(out["kubernetesNamespaces"]).toEqual({
       "sophia-apps": "sophia-apps",
@@ -100,6 +133,7 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
     const key = readFileSync(kube.kubeconfigPath, "utf8").match(/client-key-data: (\S+)/)?.[1];
     expect(key).toBeTruthy();
     expect(exported).not.toContain(key!);
+    expect(exported).not.toContain(weaviate.apiKey);
   });
 
   it("a wrong passphrase says so and changes nothing", () => {
@@ -110,8 +144,14 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
     expect(`${r.stdout}${r.stderr}`).toMatch(/incorrect passphrase/i);
   });
 
-  it("destroy deletes every object it created", async () => {
+  it("destroy deletes every object and collection it created", async () => {
     ws.must(["destroy", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
+    const client = await weaviate.client();
+    try {
+      expect(await client.collections.listAll()).toEqual([]);
+    } finally {
+      await client.close();
+    }
     // No namespace controller runs here to finalize a deletion, so a deleted namespace may remain
     // Terminating; it must at least be marked for deletion, and its policies must be gone.
     const left = (await core.listNamespace({ labelSelector: "app.kubernetes.io/part-of=sophia" })).items;

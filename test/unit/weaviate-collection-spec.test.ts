@@ -95,7 +95,6 @@ describe("diffCollections: each field, mutable or not", () => {
     ["a property's tokenization", (p) => ({ ...p, tokenization: "field" }), "properties.content.tokenization"],
     ["a property's filterable index", (p) => ({ ...p, indexFilterable: false }), "properties.content.index"],
     ["a property's searchable index", (p) => ({ ...p, indexSearchable: false }), "properties.content.index"],
-    ["a property's description", (p) => ({ ...p, description: "text" }), "properties.content.description"],
     ["a property's name case", (p) => ({ ...p, name: "Content" }), "properties.content"],
   ])("%s needs a new collection", (_label, edit, field) => {
     const properties = memory.properties.map((p) => (p.name === "content" ? edit(p) : p));
@@ -121,6 +120,11 @@ describe("diffCollections: each field, mutable or not", () => {
     ],
   ])("%s changes in place", (_label, change, field) => {
     expect(diff(change)).toEqual({ replaces: [], updates: [field], addedProperties: [] });
+  });
+
+  it("a property's description changes in place", () => {
+    const properties = memory.properties.map((p) => (p.name === "content" ? { ...p, description: "The memory" } : p));
+    expect(diff({ properties })).toEqual({ replaces: [], updates: ["propertyDescriptions"], addedProperties: [] });
   });
 
   it("adding a property changes in place", () => {

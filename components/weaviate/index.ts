@@ -1,0 +1,4 @@
+export * from "./collection";
+export * from "./collection-spec";
+export * from "./collections";
+export * from "./sophia-collections";

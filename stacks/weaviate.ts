@@ -1,0 +1,45 @@
+/**
+ * The Weaviate connection for the configured mode: the local server's URL and API key file, or
+ * Weaviate Cloud with its key from secrets. Always a Pulumi secret.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import type { WeaviateConnection } from "../components/weaviate";
+import type { StackConfig } from "./config/load";
+import { PROJECT_ROOT } from "./kubernetes-provider";
+
+export function weaviateConnection(config: StackConfig): pulumi.Output<WeaviateConnection> | undefined {
+  const w = config.settings.weaviate;
+  const vectorizerHeaders = pulumi
+    .all([config.secret("sophia-infra:openaiApiKey"), config.secret("sophia-infra:anthropicApiKey")])
+    .apply(([openai, anthropic]) => ({
+      ...(openai ? { "X-OpenAI-Api-Key": openai } : {}),
+      ...(anthropic ? { "X-Anthropic-Api-Key": anthropic } : {}),
+    }));
+  switch (w.mode) {
+    case "skip":
+      return undefined;
+    case "local": {
+      const file = path.resolve(PROJECT_ROOT, w.apiKeyPath);
+      if (!fs.existsSync(file)) {
+        throw new pulumi.RunError(
+          `weaviate.mode is "local" but ${file} does not exist: start the local server first ` +
+            "(scripts/weaviate-local.sh start, which scripts/up.sh runs for you)",
+        );
+      }
+      const apiKey = fs.readFileSync(file, "utf8").trim();
+      return pulumi.secret(
+        vectorizerHeaders.apply((headers) => ({ url: w.url, grpcPort: w.grpcPort, apiKey, headers })),
+      );
+    }
+    case "cloud":
+      return pulumi.secret(
+        pulumi
+          .all([config.requireSecret("sophia-infra:weaviateApiKey"), vectorizerHeaders])
+          .apply(([apiKey, headers]) => ({ url: w.url, apiKey, headers })),
+      );
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A local Weaviate server for a test (scripts/weaviate-local.sh in a temp directory, on free ports),
+ * and a weaviate-client v3 connection to it.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import weaviate, { type WeaviateClient } from "weaviate-client";
+
+import { repoRoot } from "./stack-config";
+
+const script = join(repoRoot, "scripts", "weaviate-local.sh");
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A base port with it and the five above it free (REST, gRPC, gossip, data, raft, raft RPC). */
+async function freePortRange(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = 20000 + Math.floor(Math.random() * 20000);
+    let ok = true;
+    for (let j = 0; j < 6 && ok; j++) ok = await portFree(p + j);
+    if (ok) return p;
+  }
+  throw new Error("no free port range found");
+}
+
+export class LocalWeaviate {
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get grpcPort(): number {
+    return this.port + 1;
+  }
+
+  get apiKey(): string {
+    return readFileSync(join(this.dir, "api-key"), "utf8").trim();
+  }
+
+  static async start(toolEnv: Record<string, string>): Promise<LocalWeaviate> {
+    const dir = mkdtempSync(join(tmpdir(), "sophia-weaviate-"));
+    const port = await freePortRange();
+    const env = { ...toolEnv, SOPHIA_WEAVIATE_PORT: String(port) };
+    execFileSync(script, ["start", "--dir", dir], { env, stdio: ["ignore", "ignore", "inherit"] });
+    return new LocalWeaviate(dir, port, env);
+  }
+
+  client(apiKey = this.apiKey): Promise<WeaviateClient> {
+    return weaviate.connectToCustom({
+      httpHost: "127.0.0.1",
+      httpPort: this.port,
+      grpcHost: "127.0.0.1",
+      grpcPort: this.grpcPort,
+      authCredentials: new weaviate.ApiKey(apiKey),
+    });
+  }
+
+  /** Stops the server; returns the ports still listening afterwards (expected: none). */
+  async stop(): Promise<number[]> {
+    spawnSync(script, ["stop", "--dir", this.dir], { env: this.env, stdio: "inherit" });
+    const still: number[] = [];
+    for (const p of [this.port, this.grpcPort]) if (!(await portFree(p))) still.push(p);
+    rmSync(this.dir, { recursive: true, force: true });
+    return still;
+  }
+}
