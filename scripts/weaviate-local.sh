@@ -68,8 +68,8 @@ start() {
     AUTHORIZATION_ADMINLIST_ENABLED=true \
     AUTHORIZATION_ADMINLIST_USERS=sophia-admin \
     DEFAULT_VECTORIZER_MODULE=none \
-    ENABLE_MODULES=text2vec-openai,generative-anthropic \
-    CLUSTER_HOSTNAME=node1 CLUSTER_IN_LOCALHOST=true \
+    ENABLE_MODULES=text2vec-openai,generative-anthropic ENABLE_API_BASED_MODULES=false \
+    CLUSTER_HOSTNAME=node1 CLUSTER_IN_LOCALHOST=true CLUSTER_ADVERTISE_ADDR=127.0.0.1 \
     CLUSTER_GOSSIP_BIND_PORT="$gossip_port" CLUSTER_DATA_BIND_PORT="$data_port" \
     RAFT_PORT="$raft_port" RAFT_INTERNAL_RPC_PORT="$raft_rpc_port" RAFT_BOOTSTRAP_EXPECT=1 \
     GRPC_PORT="$grpc_port" \

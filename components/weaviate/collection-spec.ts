@@ -78,7 +78,8 @@ export interface CollectionSpec {
 
 const collectionName = /^[A-Z][_0-9A-Za-z]{0,230}$/;
 const propertyName = /^[_A-Za-z][_0-9A-Za-z]{0,230}$/;
-const reservedProperties = new Set(["id", "_id", "_additional", "vector", "_vector"]);
+// Plain arrays, not Sets: the dynamic provider's closure serialization does not preserve Sets.
+const reservedProperties: readonly string[] = ["id", "_id", "_additional", "vector", "_vector"];
 const isText = (t: DataType) => t === "text" || t === "text[]";
 
 /** Every problem with a spec, each naming the collection and field (empty: valid). */
@@ -95,7 +96,8 @@ export function validateCollection(spec: CollectionSpec): string[] {
     const where = at(`properties.${p.name}`);
     if (!propertyName.test(p.name))
       problems.push(`${where}: invalid property name (letters, digits, _; not starting with a digit)`);
-    if (reservedProperties.has(p.name.toLowerCase())) problems.push(`${where}: "${p.name}" is reserved by Weaviate`);
+    if (reservedProperties.includes(p.name.toLowerCase()))
+      problems.push(`${where}: "${p.name}" is reserved by Weaviate`);
     if (seen.has(p.name.toLowerCase())) problems.push(`${where}: duplicate property (names are case-insensitive)`);
     seen.add(p.name.toLowerCase());
     if (!(DATA_TYPES as readonly string[]).includes(p.dataType)) {
@@ -171,6 +173,25 @@ export function normalize(spec: CollectionSpec): NormalizedSpec {
   };
 }
 
+/**
+ * `declared` with the fields it leaves to the server (the vectorizer's and generative module's model)
+ * taken from `reference` when the modules match: the server fills in defaults (text2vec-openai picks
+ * text-embedding-3-small), and an unset model means "the server's choice", not a change.
+ */
+export function adoptServerDefaults(declared: CollectionSpec, reference: CollectionSpec): CollectionSpec {
+  const vectorizer =
+    declared.vectorizer.model === undefined && reference.vectorizer.module === declared.vectorizer.module
+      ? { ...declared.vectorizer, ...(reference.vectorizer.model ? { model: reference.vectorizer.model } : {}) }
+      : declared.vectorizer;
+  const generative =
+    declared.generative &&
+    declared.generative.model === undefined &&
+    reference.generative?.module === declared.generative.module
+      ? { ...declared.generative, ...(reference.generative.model ? { model: reference.generative.model } : {}) }
+      : declared.generative;
+  return { ...declared, vectorizer, ...(generative ? { generative } : {}) };
+}
+
 export interface CollectionDiff {
   /** Fields whose change needs a new collection (dropping its data), with the reason. */
   readonly replaces: { readonly field: string; readonly why: string }[];
@@ -185,7 +206,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 /** What changes between `olds` and `news`, split into in-place updates and replacements. */
 export function diffCollections(olds: CollectionSpec, news: CollectionSpec): CollectionDiff {
   const o = normalize(olds);
-  const n = normalize(news);
+  const n = normalize(adoptServerDefaults(news, olds));
   const replaces: CollectionDiff["replaces"] = [];
   const updates: string[] = [];
   const addedProperties: string[] = [];

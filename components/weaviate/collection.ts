@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import {
+  adoptServerDefaults,
   diffCollections,
   normalize,
   replacementRefusal,
@@ -32,14 +33,27 @@ export interface WeaviateCollectionArgs {
    * change fails at preview with an explanation. @default false
    */
   readonly allowReplacement?: pulumi.Input<boolean>;
+  /**
+   * Take over an existing collection of this name instead of creating it; its live definition must
+   * match `spec`. (The `import` resource option does not work with dynamic providers:
+   * pulumi/pulumi#16175.) @default false
+   */
+  readonly adopt?: pulumi.Input<boolean>;
 }
 
 interface Inputs {
   connection: WeaviateConnection;
   spec: CollectionSpec;
   allowReplacement?: boolean;
+  adopt?: boolean;
   /** Set by `check` when a replacement is allowed: says in the plan what will be lost. */
   dataLoss?: string;
+}
+
+/** A refusal to adopt an existing collection (reported as "adopt failed"). A plain Error with a
+ * flag: a subclass does not survive the provider's closure serialization as an Error. */
+function adoptError(message: string): Error {
+  return Object.assign(new Error(message), { adopt: true });
 }
 
 /** Connects with weaviate-client v3; loaded inside provider methods (the provider is serialized). */
@@ -69,7 +83,7 @@ async function connect(c: WeaviateConnection) {
 
 /** One clear message for a failed call: which collection, which server, and what to do. */
 function explain(name: string, c: WeaviateConnection, action: string, err: unknown): Error {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = typeof (err as { message?: unknown })?.message === "string" ? (err as Error).message : String(err);
   let hint = "";
   if (/401|403|unauthori[sz]ed|forbidden|anonymous access/i.test(msg)) {
     hint = " The API key was refused: check sophia-infra:weaviateApiKey.";
@@ -81,13 +95,32 @@ function explain(name: string, c: WeaviateConnection, action: string, err: unkno
 
 /** The live class definition, or undefined when the collection does not exist. */
 async function fetchClass(c: WeaviateConnection, name: string): Promise<WeaviateClassJson | undefined> {
-  const res = await fetch(new URL(`/v1/schema/${encodeURIComponent(name)}`, c.url), {
-    headers: { ...(c.apiKey ? { Authorization: `Bearer ${c.apiKey}` } : {}) },
-    signal: AbortSignal.timeout(30_000),
+  const get = () =>
+    fetch(new URL(`/v1/schema/${encodeURIComponent(name)}`, c.url), {
+      headers: { ...(c.apiKey ? { Authorization: `Bearer ${c.apiKey}` } : {}) },
+      signal: AbortSignal.timeout(30_000),
+    });
+  // An idempotent GET: retried once when a pooled keep-alive connection was closed by the server.
+  const res = await get().catch((err: unknown) => {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    if (/other side closed|ECONNRESET|UND_ERR_SOCKET/.test(`${cause?.code ?? ""} ${cause?.message ?? ""}`))
+      return get();
+    throw err;
   });
   if (res.status === 404) return undefined;
   if (!res.ok) throw new Error(`GET /v1/schema/${name} returned ${res.status} ${await res.text()}`);
   return (await res.json()) as WeaviateClassJson;
+}
+
+/** Objects in an existing collection, or undefined when it does not exist. */
+async function countObjects(c: WeaviateConnection, name: string): Promise<number | undefined> {
+  if (!(await fetchClass(c, name))) return undefined;
+  const client = await connect(c);
+  try {
+    return (await client.collections.use(name).aggregate.overAll()).totalCount;
+  } finally {
+    await client.close();
+  }
 }
 
 function describeDiff(d: CollectionDiff): string {
@@ -105,16 +138,24 @@ const provider: pulumi.dynamic.ResourceProvider<Inputs, Inputs> = {
       connection: news.connection,
       spec: news.spec,
       allowReplacement: news.allowReplacement ?? false,
+      adopt: news.adopt ?? false,
     };
     if (failures.length === 0 && olds?.spec) {
       const d = diffCollections(olds.spec, news.spec);
-      if (d.replaces.length > 0) {
-        if (!inputs.allowReplacement)
-          failures.push({ property: "spec", reason: replacementRefusal(olds.spec.name, d) });
-        else inputs.dataLoss = `replacing collection ${olds.spec.name} deletes all of its objects: ${describeDiff(d)}`;
+      if (d.replaces.length > 0 && !inputs.allowReplacement) {
+        failures.push({ property: "spec", reason: replacementRefusal(olds.spec.name, d) });
+      } else if (d.replaces.length > 0) {
+        inputs.dataLoss = `replacing collection ${olds.spec.name} deletes all of its objects: ${describeDiff(d)}`;
+      }
+    } else if (failures.length === 0 && inputs.allowReplacement) {
+      // On a replacement the engine checks the new resource again without its old inputs; the plan
+      // shows this result, so say here what the replacement deletes (only when replacement is allowed).
+      const existing = await countObjects(news.connection, news.spec.name).catch(() => undefined);
+      if (existing !== undefined) {
+        inputs.dataLoss = `replacing collection ${news.spec.name} deletes all ${existing} objects in it`;
       }
     }
-    return Promise.resolve({ inputs, failures });
+    return { inputs, failures };
   },
 
   async diff(_id, olds, news) {
@@ -141,10 +182,17 @@ const provider: pulumi.dynamic.ResourceProvider<Inputs, Inputs> = {
       throw explain(spec.name, connection, "connecting", err);
     }
     try {
-      if (await client.collections.exists(spec.name)) {
-        throw new Error(
-          `it already exists on ${connection.url}; import it instead (resource option import: "${spec.name}")`,
-        );
+      const existing = await fetchClass(connection, spec.name);
+      if (existing && inputs.adopt) {
+        const d = diffCollections(fromWeaviateClass(existing), spec);
+        if (d.replaces.length > 0 || d.updates.length > 0) {
+          const fields = [...d.replaces.map((r) => r.field), ...d.updates];
+          throw adoptError(`the live collection differs from the declared one in: ${fields.join(", ")}`);
+        }
+        return { id: spec.name, outs: { ...inputs, spec: mergeLive(spec, existing) } };
+      }
+      if (existing) {
+        throw new Error(`it already exists on ${connection.url}; set adopt: true to take it over`);
       }
       try {
         await client.collections.createFromSchema(toWeaviateClass(spec) as never);
@@ -157,7 +205,7 @@ const provider: pulumi.dynamic.ResourceProvider<Inputs, Inputs> = {
       if (!live) throw new Error("it was not found right after creation");
       return { id: spec.name, outs: { ...inputs, spec: mergeLive(spec, live) } };
     } catch (err) {
-      throw explain(spec.name, connection, "create", err);
+      throw explain(spec.name, connection, (err as { adopt?: boolean }).adopt ? "adopt" : "create", err);
     } finally {
       await client.close();
     }
@@ -262,7 +310,8 @@ const provider: pulumi.dynamic.ResourceProvider<Inputs, Inputs> = {
  */
 function mergeLive(declared: CollectionSpec, live: WeaviateClassJson): CollectionSpec {
   const actual = fromWeaviateClass(live);
-  return JSON.stringify(normalize(actual)) === JSON.stringify(normalize(declared)) ? declared : actual;
+  const agrees = JSON.stringify(normalize(actual)) === JSON.stringify(normalize(adoptServerDefaults(declared, actual)));
+  return agrees ? declared : actual;
 }
 
 /**
@@ -285,6 +334,7 @@ export class WeaviateCollection extends pulumi.dynamic.Resource {
         connection: pulumi.secret(args.connection),
         spec: args.spec,
         allowReplacement: args.allowReplacement,
+        adopt: args.adopt,
         dataLoss: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }),

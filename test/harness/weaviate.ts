@@ -59,14 +59,17 @@ export class LocalWeaviate {
     return new LocalWeaviate(dir, port, env);
   }
 
-  client(apiKey = this.apiKey): Promise<WeaviateClient> {
-    return weaviate.connectToCustom({
-      httpHost: "127.0.0.1",
-      httpPort: this.port,
-      grpcHost: "127.0.0.1",
-      grpcPort: this.grpcPort,
-      authCredentials: new weaviate.ApiKey(apiKey),
-    });
+  /** A client; its start-up check is retried once (a pooled keep-alive socket may have gone stale). */
+  async client(apiKey = this.apiKey): Promise<WeaviateClient> {
+    const connect = () =>
+      weaviate.connectToCustom({
+        httpHost: "127.0.0.1",
+        httpPort: this.port,
+        grpcHost: "127.0.0.1",
+        grpcPort: this.grpcPort,
+        authCredentials: new weaviate.ApiKey(apiKey),
+      });
+    return connect().catch(connect);
   }
 
   /** Stops the server; returns the ports still listening afterwards (expected: none). */

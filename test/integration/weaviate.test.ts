@@ -17,15 +17,12 @@ const [memory, bi] = sophiaCollections({ replicationFactor: 1 }) as [CollectionS
 
 let env: Record<string, string>;
 let server: LocalWeaviate;
-let client: WeaviateClient;
 
 beforeAll(async () => {
   env = toolchainEnv();
   server = await LocalWeaviate.start(env);
-  client = await server.client();
 });
 afterAll(async () => {
-  await client?.close();
   expect(await server?.stop()).toEqual([]);
 });
 
@@ -49,10 +46,21 @@ const text = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
 
 async function insertWithVector(name: string, properties: Record<string, unknown>, seed: number): Promise<void> {
   const vector = Array.from({ length: 8 }, (_, i) => Math.sin(seed + i));
-  await client.collections.use(name).data.insert({ properties: properties as never, vectors: vector });
+  await withClient((c) => c.collections.use(name).data.insert({ properties: properties as never, vectors: vector }));
 }
 
-const count = async (name: string) => (await client.collections.use(name).aggregate.overAll()).totalCount;
+/** Runs `f` with a fresh client: a pooled connection may have gone stale while the engine ran. */
+async function withClient<T>(f: (c: WeaviateClient) => Promise<T>): Promise<T> {
+  const fresh = await server.client();
+  try {
+    return await f(fresh);
+  } finally {
+    await fresh.close();
+  }
+}
+
+const count = (name: string) => withClient(async (c) => (await c.collections.use(name).aggregate.overAll()).totalCount);
+const exists = (name: string) => withClient((c) => c.collections.exists(name));
 
 describe("the spec's collections through the real engine", () => {
   let ws: PulumiWorkspace;
@@ -65,7 +73,7 @@ describe("the spec's collections through the real engine", () => {
     const r = up(ws);
     expect(r.code, text(r)).toBe(0);
     expect(r.stdout).toMatch(/\+ 3 created/);
-    const m = await client.collections.export("SophiaMemory");
+    const m = await withClient((c) => c.collections.export("SophiaMemory"));
     expect(m.properties.map((p) => `${p.name}:${p.dataType}`)).toEqual([
       "content:text",
       "timestamp:date",
@@ -76,7 +84,7 @@ describe("the spec's collections through the real engine", () => {
     ]);
     expect(JSON.stringify(m.vectorizers)).toContain("text2vec-openai");
     expect(m.generative?.name).toBe("generative-anthropic");
-    expect(await client.collections.exists("BusinessIntelligence")).toBe(true);
+    expect(await exists("BusinessIntelligence")).toBe(true);
   });
 
   it("a second up changes nothing, and the API key is not in state", () => {
@@ -99,7 +107,7 @@ describe("the spec's collections through the real engine", () => {
     expect(r.code, text(r)).toBe(0);
     expect(r.stdout).toMatch(/~ 1 updated/);
     expect(await count("SophiaMemory")).toBe(2);
-    const m = await client.collections.export("SophiaMemory");
+    const m = await withClient((c) => c.collections.export("SophiaMemory"));
     expect(m.properties.map((p) => p.name)).toContain("topic");
   });
 
@@ -126,47 +134,52 @@ describe("the spec's collections through the real engine", () => {
     const r = ws.pulumi(["preview", "--diff"]);
     ws.must(["config", "set", "allowReplacement", "false"]);
     expect(r.code, text(r)).toBe(0);
-    expect(r.stdout).toMatch(/\+-.*SophiaMemory|SophiaMemory.*replace/);
-    expect(r.stdout).toContain("replacing collection SophiaMemory deletes all of its objects");
+    expect(r.stdout).toMatch(
+      /\+-pulumi-nodejs:dynamic\/sophia-weaviate:WeaviateCollection: \(replace\)\s+\[id=SophiaMemory\]/,
+    );
+    expect(r.stdout).toContain('dataLoss        : "replacing collection SophiaMemory deletes all 2 objects in it"');
   });
 
   it("a change made out of band is detected by refresh", async () => {
     setCollections(ws, [{ ...memory, properties: [...memory.properties, { name: "topic", dataType: "text" }] }, bi]);
-    await client.collections.use("BusinessIntelligence").config.update({ description: "edited by hand" });
+    await withClient((c) => c.collections.use("BusinessIntelligence").config.update({ description: "edited by hand" }));
     const r = ws.pulumi(["refresh", "--preview-only", "--diff"]);
     expect(r.code, text(r)).toBe(0);
-    expect(r.stdout).toMatch(/~ .*BusinessIntelligence|BusinessIntelligence.*update/);
+    expect(r.stdout).toMatch(
+      /~ pulumi-nodejs:dynamic\/sophia-weaviate:WeaviateCollection: \(update\)\s+\[id=BusinessIntelligence\]/,
+    );
     expect(r.stdout).toContain("edited by hand");
   });
 
   it("destroy removes the collections", async () => {
     const r = ws.pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress"]);
     expect(r.code, text(r)).toBe(0);
-    expect(await client.collections.exists("SophiaMemory")).toBe(false);
-    expect(await client.collections.exists("BusinessIntelligence")).toBe(false);
+    expect(await exists("SophiaMemory")).toBe(false);
+    expect(await exists("BusinessIntelligence")).toBe(false);
   });
 });
 
-describe("import", () => {
-  it("adopts an existing collection without recreating it", async () => {
+describe("adopting an existing collection (the import option does not work for dynamic providers)", () => {
+  it("takes over a matching collection and its objects without recreating it", async () => {
     const adopted: CollectionSpec = {
       name: "AdoptedNotes",
       properties: [{ name: "body", dataType: "text" }],
       vectorizer: { module: "none" },
     };
     const { toWeaviateClass } = await import("../../components/weaviate/weaviate-class");
-    await client.collections.createFromSchema(toWeaviateClass(adopted) as never);
+    await withClient((c) => c.collections.createFromSchema(toWeaviateClass(adopted) as never));
     await insertWithVector("AdoptedNotes", { body: "kept" }, 3);
     const ws = stack({ collections: [adopted] });
     try {
-      ws.must(["config", "set", "importNames", JSON.stringify(["AdoptedNotes"])]);
+      ws.must(["config", "set", "adopt", JSON.stringify(["AdoptedNotes"])]);
       const r = up(ws);
       expect(r.code, text(r)).toBe(0);
-      expect(r.stdout).toMatch(/= 1 imported/);
+      expect(r.stdout).toMatch(/\+ 2 created/);
       expect(await count("AdoptedNotes")).toBe(1);
+      expect(ws.pulumi(["preview", "--expect-no-changes"]).code).toBe(0);
     } finally {
       ws.cleanup();
-      await client.collections.delete("AdoptedNotes");
+      await withClient((c) => c.collections.delete("AdoptedNotes"));
     }
   });
 });
@@ -204,21 +217,43 @@ describe("bad input: one clear error naming the collection and field", () => {
         const r = up(ws);
         expect(r.code).not.toBe(0);
         expect(text(r)).toMatch(message);
-        expect(await client.collections.exists("BusinessIntelligence")).toBe(false);
+        expect(await exists("BusinessIntelligence")).toBe(false);
       } finally {
         ws.cleanup();
       }
     });
   }
 
+  it("adopting a collection whose definition differs is refused, naming the differences", async () => {
+    const { toWeaviateClass } = await import("../../components/weaviate/weaviate-class");
+    const live: CollectionSpec = {
+      name: "DriftedNotes",
+      properties: [{ name: "body", dataType: "text" }],
+      vectorizer: { module: "none" },
+    };
+    await withClient((c) => c.collections.createFromSchema(toWeaviateClass(live) as never));
+    const ws = stack({ collections: [{ ...live, properties: [{ name: "body", dataType: "text[]" }] }] });
+    try {
+      ws.must(["config", "set", "adopt", JSON.stringify(["DriftedNotes"])]);
+      const r = up(ws);
+      expect(r.code).not.toBe(0);
+      expect(text(r)).toContain("Weaviate collection DriftedNotes: adopt failed");
+      expect(text(r)).toContain("properties.body.dataType");
+      expect(await exists("DriftedNotes")).toBe(true);
+    } finally {
+      ws.cleanup();
+      await withClient((c) => c.collections.delete("DriftedNotes"));
+    }
+  });
+
   it("a create the server rejects leaves no collection behind", async () => {
-    // text2vec-cohere is a known module, but the local server does not enable it.
-    const ws = stack({ collections: [{ ...bi, vectorizer: { module: "text2vec-cohere" } }] });
+    // Valid for check, refused by a single-node server: three replicas need three nodes.
+    const ws = stack({ collections: [{ ...bi, replicationFactor: 3 }] });
     try {
       const r = up(ws);
       expect(r.code).not.toBe(0);
       expect(text(r)).toContain("Weaviate collection BusinessIntelligence: create failed");
-      expect(await client.collections.exists("BusinessIntelligence")).toBe(false);
+      expect(await exists("BusinessIntelligence")).toBe(false);
     } finally {
       ws.cleanup();
     }

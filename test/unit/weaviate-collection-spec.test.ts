@@ -66,6 +66,13 @@ describe("diffCollections: each field, mutable or not", () => {
   const diff = (change: Partial<CollectionSpec>) => diffCollections(memory, { ...memory, ...change });
   const replaced = (change: Partial<CollectionSpec>) => diff(change).replaces.map((r) => r.field);
 
+  it("a model left unset is the server's choice, not a change", () => {
+    const live = { ...memory, vectorizer: { module: "text2vec-openai" as const, model: "text-embedding-3-small" } };
+    expect(diffCollections(live, memory)).toEqual({ replaces: [], updates: [], addedProperties: [] });
+    const pinned = { ...memory, vectorizer: { module: "text2vec-openai" as const, model: "text-embedding-3-large" } };
+    expect(diffCollections(live, pinned).replaces.map((r) => r.field)).toEqual(["vectorizer"]);
+  });
+
   it("no change is no diff, defaults included", () => {
     expect(
       diffCollections(memory, { ...memory, vectorIndex: { type: "hnsw", distance: "cosine" }, shards: 1 }),
