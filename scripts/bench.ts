@@ -6,7 +6,7 @@
  *   - `pulumi preview` wall time and resource count per stack (dev, production, staging);
  *   - the engine's floor: a preview of an empty program with the same plugins;
  *   - the unit suite's wall time.
- * Usage: pnpm bench [--cold] [--runs N]
+ * Usage: scripts/bench.sh [--cold] [--runs N]
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -91,7 +91,16 @@ function previewFigures(env: Record<string, string>): void {
   const stacks: { stack: string; prepare: (ws: PulumiWorkspace) => void; passphrase?: string }[] = [
     {
       stack: "dev",
-      prepare: (ws) => prepareDevStack(ws, { "sophia-infra:kubernetes.renderDirectory": join(ws.dir, "manifests") }),
+      // Rendered instead of applied, with a placeholder Weaviate key: previews of new objects and
+      // collections make no server calls, so the figure needs no local server.
+      prepare: (ws) => {
+        const key = ws.write("weaviate-api-key", "bench-placeholder");
+        prepareDevStack(ws, {
+          "sophia-infra:kubernetes.target": "render",
+          "sophia-infra:kubernetes.renderDirectory": join(ws.dir, "manifests"),
+          "sophia-infra:weaviate.apiKeyPath": key,
+        });
+      },
     },
     { stack: "production", prepare: (ws) => prepareEscStack(ws, "production"), passphrase: "bench" },
     { stack: "staging", prepare: (ws) => prepareEscStack(ws, "staging"), passphrase: "bench" },
@@ -104,7 +113,7 @@ function previewFigures(env: Record<string, string>): void {
       let count = 0;
       for (let i = 0; i < runs; i++) {
         const r = ws.pulumi(["preview", "--stack", s.stack, "--json"]);
-        if (r.code !== 0) throw new Error(`preview ${s.stack} failed:\n${r.stderr}`);
+        if (r.code !== 0) throw new Error(`preview ${s.stack} failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
         times.push(r.seconds);
         count = (parseJson<PreviewJson>(r).steps ?? []).length;
       }
@@ -147,10 +156,8 @@ function previewFigures(env: Record<string, string>): void {
 
 function unitFigures(): void {
   const start = process.hrtime.bigint();
-  execFileSync("pnpm", ["-s", "exec", "vitest", "run", "--project", "unit", "--reporter=dot"], {
-    cwd: repoRoot,
-    stdio: "ignore",
-  });
+  const vitest = join(repoRoot, "node_modules", ".bin", "vitest");
+  execFileSync(vitest, ["run", "--project", "unit", "--reporter=dot"], { cwd: repoRoot, stdio: "ignore" });
   console.log(`unit suite: ${fmt(seconds(start))} wall (vitest, including start-up)`);
 }
 
