@@ -17,23 +17,15 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-cmd="${1:-}"
-shift || true
-dir="$root/.sophia/kube"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --dir) dir="$2"; shift 2 ;;
-    *) echo "kube-local: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=scripts/proc.sh
+source "$here/proc.sh"
+parse_server_args kube-local "$root/.sophia/kube" "$@"
 api_port="${SOPHIA_KUBE_PORT:-16443}"
 etcd_port="${SOPHIA_ETCD_PORT:-12379}"
 peer_port=$((etcd_port + 1))
 
 log() { printf '[kube-local] %s\n' "$*" >&2; }
 fail() { printf '[kube-local] error: %s\n' "$*" >&2; exit 1; }
-# shellcheck source=scripts/proc.sh
-source "$here/proc.sh"
 
 pki() {
   local p="$dir/pki"

@@ -40,3 +40,20 @@ require_ports_free() {
     fi
   done
 }
+
+# parse_server_args NAME DEFAULT_DIR "$@": sets `cmd` (start|stop|status|purge) and `dir` (--dir DIR)
+# for the calling script.
+# shellcheck disable=SC2034
+parse_server_args() {
+  local name="$1"
+  dir="$2"
+  shift 2
+  cmd="${1:-}"
+  shift || true
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --dir) dir="$2"; shift 2 ;;
+      *) printf '%s: unknown argument %s\n' "$name" "$1" >&2; exit 2 ;;
+    esac
+  done
+}

@@ -15,15 +15,9 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-cmd="${1:-}"
-shift || true
-dir="$root/.sophia/weaviate"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --dir) dir="$2"; shift 2 ;;
-    *) echo "weaviate-local: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=scripts/proc.sh
+source "$here/proc.sh"
+parse_server_args weaviate-local "$root/.sophia/weaviate" "$@"
 rest_port="${SOPHIA_WEAVIATE_PORT:-18080}"
 grpc_port=$((rest_port + 1))
 gossip_port=$((rest_port + 2))
@@ -33,8 +27,6 @@ raft_rpc_port=$((rest_port + 5))
 
 log() { printf '[weaviate-local] %s\n' "$*" >&2; }
 fail() { printf '[weaviate-local] error: %s\n' "$*" >&2; exit 1; }
-# shellcheck source=scripts/proc.sh
-source "$here/proc.sh"
 
 ready() {
   curl -sf --max-time 2 "http://127.0.0.1:$rest_port/v1/.well-known/ready" >/dev/null 2>&1

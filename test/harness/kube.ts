@@ -4,31 +4,14 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 
+import { freePortRange, portFree } from "./ports";
 import { repoRoot } from "./stack-config";
 
 const script = join(repoRoot, "scripts", "kube-local.sh");
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A free port p such that p+1 is free too (etcd's client and peer ports). */
-async function freePortPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
-    if ((await portFree(p)) && (await portFree(p + 1))) return p;
-  }
-  throw new Error("no free port pair found");
-}
 
 export class LocalKube {
   private constructor(
@@ -44,9 +27,9 @@ export class LocalKube {
 
   static async start(toolEnv: Record<string, string>): Promise<LocalKube> {
     const dir = mkdtempSync(join(tmpdir(), "sophia-kube-"));
-    let port = await freePortPair();
-    while (!(await portFree(port))) port = await freePortPair();
-    const etcdPort = await freePortPair();
+    const port = await freePortRange(1);
+    // etcd's client port and the peer port above it.
+    const etcdPort = await freePortRange(2);
     const env = { ...toolEnv, SOPHIA_KUBE_PORT: String(port), SOPHIA_ETCD_PORT: String(etcdPort) };
     execFileSync(script, ["start", "--dir", dir], { env, stdio: ["ignore", "ignore", "inherit"] });
     return new LocalKube(dir, port, etcdPort, env);

@@ -4,33 +4,14 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import weaviate, { type WeaviateClient } from "weaviate-client";
 
+import { freePortRange, portFree } from "./ports";
 import { repoRoot } from "./stack-config";
 
 const script = join(repoRoot, "scripts", "weaviate-local.sh");
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A base port with it and the five above it free (REST, gRPC, gossip, data, raft, raft RPC). */
-async function freePortRange(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
-    let ok = true;
-    for (let j = 0; j < 6 && ok; j++) ok = await portFree(p + j);
-    if (ok) return p;
-  }
-  throw new Error("no free port range found");
-}
 
 export class LocalWeaviate {
   private constructor(
@@ -53,7 +34,8 @@ export class LocalWeaviate {
 
   static async start(toolEnv: Record<string, string>): Promise<LocalWeaviate> {
     const dir = mkdtempSync(join(tmpdir(), "sophia-weaviate-"));
-    const port = await freePortRange();
+    // REST, gRPC, gossip, data, raft and raft RPC.
+    const port = await freePortRange(6);
     const env = { ...toolEnv, SOPHIA_WEAVIATE_PORT: String(port) };
     execFileSync(script, ["start", "--dir", dir], { env, stdio: ["ignore", "ignore", "inherit"] });
     return new LocalWeaviate(dir, port, env);
