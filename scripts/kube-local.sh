@@ -148,18 +148,8 @@ stop_quiet() {
 
 stop() {
   stop_quiet
-  for port in "$api_port" "$etcd_port" "$peer_port"; do
-    listening "$port" && fail "port $port is still listening after stop"
-  done
+  require_ports_closed "$api_port" "$etcd_port" "$peer_port" || fail "stop left a port open"
   log "stopped"
 }
 
-case "$cmd" in
-  start) start ;;
-  stop) stop ;;
-  status)
-    if running "$dir/apiserver.pid" && ready; then echo "running https://127.0.0.1:$api_port"; else echo "stopped"; exit 3; fi
-    ;;
-  purge) stop; rm -rf "$dir"; log "removed $dir" ;;
-  *) echo "usage: $0 start|stop|status|purge [--dir DIR]" >&2; exit 2 ;;
-esac
+run_server_command "$dir/apiserver.pid" "https://127.0.0.1:$api_port"

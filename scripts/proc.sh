@@ -57,3 +57,27 @@ parse_server_args() {
     esac
   done
 }
+
+# require_ports_closed PORT...: fail if anything still listens on a port (after a stop).
+require_ports_closed() {
+  local port
+  for port in "$@"; do
+    if listening "$port"; then
+      printf 'port %s is still listening after stop\n' "$port" >&2
+      return 1
+    fi
+  done
+}
+
+# run_server_command PIDFILE URL: runs `cmd` with the calling script's start, stop, ready and log.
+run_server_command() {
+  case "$cmd" in
+    start) start ;;
+    stop) stop ;;
+    status)
+      if running "$1" && ready; then echo "running $2"; else echo "stopped"; exit 3; fi
+      ;;
+    purge) stop; rm -rf "$dir"; log "removed $dir" ;;
+    *) echo "usage: $0 start|stop|status|purge [--dir DIR]" >&2; exit 2 ;;
+  esac
+}

@@ -88,18 +88,8 @@ start() {
 
 stop() {
   stop_pid weaviate "$dir/weaviate.pid"
-  for port in "$rest_port" "$grpc_port"; do
-    if listening "$port"; then fail "port $port is still listening after stop"; fi
-  done
+  require_ports_closed "$rest_port" "$grpc_port" || fail "stop left a port open"
   log "stopped"
 }
 
-case "$cmd" in
-  start) start ;;
-  stop) stop ;;
-  status)
-    if running "$dir/weaviate.pid" && ready; then echo "running http://127.0.0.1:$rest_port"; else echo "stopped"; exit 3; fi
-    ;;
-  purge) stop; rm -rf "$dir"; log "removed $dir" ;;
-  *) echo "usage: $0 start|stop|status|purge [--dir DIR]" >&2; exit 2 ;;
-esac
+run_server_command "$dir/weaviate.pid" "http://127.0.0.1:$rest_port"
