@@ -111,11 +111,23 @@ const kubeVersionFlags = ["k8s.io/component-base/version", "k8s.io/client-go/pkg
   .join(" ");
 
 /**
- * Local servers, built on request (`ensure.mjs --with <group>[,<group>]`), exported to the env file as `env`.
+ * Local servers and tools, built on request (`ensure.mjs --with <group>[,<group>]`), exported to the env file as `env`.
  * `kube`: a Kubernetes API server at the minor of the pinned k3s (v1.33), and the etcd release that
  * Kubernetes version is built against.
  */
 export const SERVERS = {
+  /** gitleaks, for the repository's secret scan (test/integration/secret-scan.test.ts). */
+  gitleaks: [
+    {
+      name: "gitleaks",
+      version: "8.30.1",
+      wrapper: "gitleaks",
+      main: "github.com/zricethezav/gitleaks/v8",
+      binary: "gitleaks",
+      ldflags: "-X github.com/zricethezav/gitleaks/v8/version.Version=v8.30.1",
+      env: "SOPHIA_GITLEAKS",
+    },
+  ],
   /** Weaviate for the dev stack and the collection tests (reports its version from its embedded API spec). */
   weaviate: [
     {

@@ -15,7 +15,7 @@ import { readStackFile, repoRoot } from "./stack-config";
 export function toolchainEnv(): Record<string, string> {
   const envFile = execFileSync(
     "node",
-    [join(repoRoot, "toolchain", "ensure.mjs"), "--print-env-file", "--quiet", "--with", "kube,weaviate"],
+    [join(repoRoot, "toolchain", "ensure.mjs"), "--print-env-file", "--quiet", "--with", "kube,weaviate,gitleaks"],
     {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
