@@ -43,6 +43,8 @@ function typeOf(n: Node): string {
 }
 
 function fmtDefault(n: Node, required: boolean): string {
+  // A section parsed from `{}` when absent: its keys' own defaults apply.
+  if (n.properties && JSON.stringify(n.default) === "{}") return "each key's default (below)";
   if (n.default !== undefined) return `\`${JSON.stringify(n.default)}\``;
   return required ? "**required**" : "—";
 }

@@ -115,23 +115,11 @@ const kubernetes = z
         "No controllers run where objects go (dev only: the local API server): skip readiness waits and delete in the background.",
       ),
   })
-  .default({
-    target: "cluster",
-    kubeconfigPath: ".sophia/kube/admin.kubeconfig",
-    renderDirectory: ".sophia/manifests",
-    skipAwait: false,
-  })
+  .prefault({})
   .describe("Where the Kubernetes layer is applied.");
 
 // ---------------------------------------------------------------------------------------------
 // Placement table (spec section 3)
-
-export const DEFAULT_PLACEMENT: Record<WorkloadClass, NodeClass> = {
-  inference: "gh200",
-  batch: "a100",
-  realtime: "rtx6000",
-  mcp: "a6000",
-};
 
 const placement = z
   .strictObject({
@@ -142,7 +130,7 @@ const placement = z
       .describe("Real-time API and production services (backend, Postgres, Redis)."),
     mcp: nodeClass.default("a6000").describe("MCP orchestration and the service mesh."),
   })
-  .default(DEFAULT_PLACEMENT)
+  .prefault({})
   .describe("Workload class to node class: the one table behind node labels, taints and affinities.");
 
 // ---------------------------------------------------------------------------------------------
@@ -159,7 +147,7 @@ const gpuOperator = z
       .default({})
       .describe("GPU time-slicing replicas per node class (absent: no sharing)."),
   })
-  .default({ mode: "create", chartVersion: "v25.10.1", timeSlicing: {} })
+  .prefault({})
   .describe("NVIDIA GPU operator.");
 
 const postgresBackup = z
@@ -192,7 +180,7 @@ const postgres = z
     database: k8sName.default("sophia").describe("Application database name (also the owner role)."),
     backup: postgresBackup,
   })
-  .default({ mode: "create", instances: 3, storageSize: "50Gi", database: "sophia", backup: { mode: "skip" } })
+  .prefault({})
   .describe("Postgres with pgvector.");
 
 const redis = z
@@ -201,7 +189,7 @@ const redis = z
     replicas: z.int().min(1).max(7).default(3).describe("Redis nodes (one master, the rest replicas)."),
     sentinelQuorum: z.int().min(1).default(2).describe("Sentinels that must agree a master is down."),
   })
-  .default({ mode: "create", replicas: 3, sentinelQuorum: 2 })
+  .prefault({})
   .describe("Redis with Sentinel.");
 
 const ingress = z
@@ -213,7 +201,7 @@ const ingress = z
       .describe("Let's Encrypt server: `staging` issues untrusted test certificates."),
     acmeEmail: z.email().default("ops@sophia-intel.ai").describe("ACME account email."),
   })
-  .default({ mode: "create", acme: "staging", acmeEmail: "ops@sophia-intel.ai" })
+  .prefault({})
   .describe("TLS and ingress.");
 
 const monitoring = z
@@ -222,7 +210,7 @@ const monitoring = z
     slackChannel: z.string().default("#sophia-alerts").describe("AlertManager Slack channel."),
     pagerduty: z.boolean().default(true).describe("Route critical alerts to PagerDuty."),
   })
-  .default({ mode: "create", slackChannel: "#sophia-alerts", pagerduty: true })
+  .prefault({})
   .describe("Monitoring and alerting.");
 
 // ---------------------------------------------------------------------------------------------
@@ -260,7 +248,7 @@ const mcp = z
       .optional()
       .describe("Catalog overrides and additions, by server name; absent: the spec's 16 servers."),
   })
-  .default({ mode: "create", tag: "1.0.0" })
+  .prefault({})
   .describe("MCP servers.");
 
 const backend = z
@@ -271,7 +259,7 @@ const backend = z
     minReplicas: z.int().min(1).default(3).describe("HPA minimum."),
     maxReplicas: z.int().min(1).default(10).describe("HPA maximum."),
   })
-  .default({ mode: "create", image: "scoobyjava15/sophia-backend", tag: "1.0.0", minReplicas: 3, maxReplicas: 10 })
+  .prefault({})
   .describe("Backend API.");
 
 // ---------------------------------------------------------------------------------------------
