@@ -103,7 +103,7 @@ start() {
     return 0
   fi
   stop_quiet
-  require_ports_free "$api_port" "$etcd_port" "$peer_port" || fail "set SOPHIA_KUBE_PORT / SOPHIA_ETCD_PORT to free ports"
+  require_ports free "$api_port" "$etcd_port" "$peer_port" || fail "set SOPHIA_KUBE_PORT / SOPHIA_ETCD_PORT to free ports"
 
   log "starting etcd on 127.0.0.1:$etcd_port (data: $dir/etcd)"
   "$SOPHIA_ETCD" --name sophia-local --data-dir "$dir/etcd" \
@@ -148,7 +148,7 @@ stop_quiet() {
 
 stop() {
   stop_quiet
-  require_ports_closed "$api_port" "$etcd_port" "$peer_port" || fail "stop left a port open"
+  require_ports closed "$api_port" "$etcd_port" "$peer_port" || fail "stop left a port open"
   log "stopped"
 }
 

@@ -30,12 +30,14 @@ stop_pid() {
   rm -f "$2"
 }
 
-# ports_free PORT...: fail if any port is in use.
-require_ports_free() {
-  local port
+# require_ports free|closed PORT...: fail, naming the port, unless every port is free (before a
+# start) or no longer listening (after a stop).
+require_ports() {
+  local want="$1" port
+  shift
   for port in "$@"; do
     if listening "$port"; then
-      printf 'port %s is already in use\n' "$port" >&2
+      if [ "$want" = free ]; then printf 'port %s is already in use\n' "$port" >&2; else printf 'port %s is still listening after stop\n' "$port" >&2; fi
       return 1
     fi
   done
@@ -55,17 +57,6 @@ parse_server_args() {
       --dir) dir="$2"; shift 2 ;;
       *) printf '%s: unknown argument %s\n' "$name" "$1" >&2; exit 2 ;;
     esac
-  done
-}
-
-# require_ports_closed PORT...: fail if anything still listens on a port (after a stop).
-require_ports_closed() {
-  local port
-  for port in "$@"; do
-    if listening "$port"; then
-      printf 'port %s is still listening after stop\n' "$port" >&2
-      return 1
-    fi
   done
 }
 

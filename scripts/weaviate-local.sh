@@ -47,7 +47,7 @@ start() {
     return 0
   fi
   stop_pid weaviate "$dir/weaviate.pid"
-  require_ports_free "$rest_port" "$grpc_port" "$gossip_port" "$data_port" "$raft_port" "$raft_rpc_port" \
+  require_ports free "$rest_port" "$grpc_port" "$gossip_port" "$data_port" "$raft_port" "$raft_rpc_port" \
     || fail "set SOPHIA_WEAVIATE_PORT to a free range (REST port and the five above it)"
 
   log "starting weaviate on http://127.0.0.1:$rest_port (gRPC $grpc_port, data: $dir/data)"
@@ -88,7 +88,7 @@ start() {
 
 stop() {
   stop_pid weaviate "$dir/weaviate.pid"
-  require_ports_closed "$rest_port" "$grpc_port" || fail "stop left a port open"
+  require_ports closed "$rest_port" "$grpc_port" || fail "stop left a port open"
   log "stopped"
 }
 

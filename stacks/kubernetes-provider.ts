@@ -1,7 +1,6 @@
 /**
  * The Kubernetes provider every Kubernetes-layer component uses, chosen by `kubernetes.target`.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 
 import * as k8s from "@pulumi/kubernetes";
@@ -9,9 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { StackConfig } from "./config/load";
 import type { Settings } from "./config/schema";
-
-/** The project root (where Pulumi.yaml is): relative paths in config are relative to it. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+import { PROJECT_ROOT, readLocalFile } from "./local-files";
 
 /** Provider arguments for a target, without the kubeconfig (pure; unit-tested). */
 export function kubernetesProviderArgs(
@@ -61,22 +58,17 @@ export function createKubernetesProvider(
       : target === "cluster"
         ? clusterKubeconfig
         : target === "local"
-          ? pulumi.secret(readLocalKubeconfig(config.settings.kubernetes.kubeconfigPath))
+          ? pulumi.secret(
+              readLocalFile(
+                config.settings.kubernetes.kubeconfigPath,
+                'kubernetes.target is "local"',
+                "API server",
+                "kube-local.sh",
+              ),
+            )
           : undefined;
   if ((target === "kubeconfig" || target === "cluster" || target === "local") && !kubeconfig) {
     throw new pulumi.RunError(`kubernetes.target is ${target} but no kubeconfig is available`);
   }
   return new k8s.Provider(name, kubeconfig ? { ...args, kubeconfig } : args, opts);
-}
-
-/** The local API server's kubeconfig (written by scripts/kube-local.sh start). */
-function readLocalKubeconfig(configured: string): string {
-  const file = path.resolve(PROJECT_ROOT, configured);
-  if (!fs.existsSync(file)) {
-    throw new pulumi.RunError(
-      `kubernetes.target is "local" but ${file} does not exist: start the local API server first ` +
-        "(scripts/kube-local.sh start, which scripts/up.sh runs for you)",
-    );
-  }
-  return fs.readFileSync(file, "utf8");
 }

@@ -2,14 +2,11 @@
  * The Weaviate connection for the configured mode: the local server's URL and API key file, or
  * Weaviate Cloud with its key from secrets. Always a Pulumi secret.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-
 import * as pulumi from "@pulumi/pulumi";
 
 import type { WeaviateConnection } from "../components/weaviate";
 import type { StackConfig } from "./config/load";
-import { PROJECT_ROOT } from "./kubernetes-provider";
+import { readLocalFile } from "./local-files";
 
 export function weaviateConnection(config: StackConfig): pulumi.Output<WeaviateConnection> | undefined {
   const w = config.settings.weaviate;
@@ -23,14 +20,12 @@ export function weaviateConnection(config: StackConfig): pulumi.Output<WeaviateC
     case "skip":
       return undefined;
     case "local": {
-      const file = path.resolve(PROJECT_ROOT, w.apiKeyPath);
-      if (!fs.existsSync(file)) {
-        throw new pulumi.RunError(
-          `weaviate.mode is "local" but ${file} does not exist: start the local server first ` +
-            "(scripts/weaviate-local.sh start, which scripts/up.sh runs for you)",
-        );
-      }
-      const apiKey = fs.readFileSync(file, "utf8").trim();
+      const apiKey = readLocalFile(
+        w.apiKeyPath,
+        'weaviate.mode is "local"',
+        "Weaviate server",
+        "weaviate-local.sh",
+      ).trim();
       return pulumi.secret(
         vectorizerHeaders.apply((headers) => ({ url: w.url, grpcPort: w.grpcPort, apiKey, headers })),
       );

@@ -322,7 +322,7 @@ function mergeLive(declared: CollectionSpec, live: WeaviateClassJson): Collectio
  * @see https://weaviate.io/developers/weaviate/manage-collections/collection-operations
  */
 export class WeaviateCollection extends pulumi.dynamic.Resource {
-  /** The collection name. */
+  /** The collection as stored: the declared spec, or the live one where the server differs (after refresh). */
   declare public readonly spec: pulumi.Output<CollectionSpec>;
   declare public readonly dataLoss: pulumi.Output<string | undefined>;
 
