@@ -5,8 +5,10 @@
  *     when each cached piece was built;
  *   - `pulumi preview` wall time and resource count per stack (dev, production, staging);
  *   - the engine's floor: a preview of an empty program with the same plugins;
- *   - the unit suite's wall time.
- * Usage: scripts/bench.sh [--cold] [--runs N]
+ *   - the unit suite's wall time;
+ *   - Redis failover time with our Sentinel settings against the Bitnami chart's defaults (real
+ *     redis-server and redis-sentinel on loopback, 3 + 3 processes, the master killed).
+ * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis]
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -21,12 +23,18 @@ import {
   toolchainEnv,
   type PreviewJson,
 } from "../test/harness/pulumi";
+import { BITNAMI_SENTINEL_TIMING, SOPHIA_SENTINEL_TIMING, type SentinelTiming } from "../components/redis/redis-config";
+import { LocalRedisSentinel } from "../test/harness/redis";
 import { repoRoot } from "../test/harness/stack-config";
 
 const args = process.argv.slice(2);
 const cold = args.includes("--cold");
 const runsArg = args.indexOf("--runs");
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
+const onlyArg = args.indexOf("--only");
+const sections = new Set(
+  onlyArg >= 0 ? (args[onlyArg + 1] ?? "").split(",") : ["toolchain", "preview", "unit", "redis"],
+);
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -45,7 +53,7 @@ function timeEnsure(env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
   const r = spawnSync(
     "node",
-    [join(repoRoot, "toolchain", "ensure.mjs"), "--quiet", "--with", "kube,weaviate,gitleaks"],
+    [join(repoRoot, "toolchain", "ensure.mjs"), "--quiet", "--with", "kube,weaviate,gitleaks,manifests"],
     {
       env,
       stdio: ["ignore", "ignore", "inherit"],
@@ -165,6 +173,51 @@ function unitFigures(): void {
   console.log(`unit suite: ${fmt(seconds(start))} wall (vitest, including start-up)`);
 }
 
-toolchainFigures();
-previewFigures(toolchainEnv());
-unitFigures();
+/** One failover: 3 servers + 3 sentinels, acknowledged writes, master killed; seconds to a writable master. */
+async function failoverOnce(timing: SentinelTiming): Promise<{ promoted: number; writable: number; lost: number }> {
+  const cluster = await LocalRedisSentinel.start(timing);
+  try {
+    const [master] = cluster.redisPorts as [number];
+    const log = await cluster.writeAcknowledged(master, "bench", 200);
+    const killedAt = process.hrtime.bigint();
+    cluster.kill(master);
+    const f = await cluster.awaitFailover(master, killedAt, timing.downAfterMs + timing.failoverTimeoutMs * 2);
+    const c = cluster.connect(f.port);
+    const values = await c.mget(...log.acknowledged);
+    c.disconnect();
+    return { promoted: f.promotedSeconds, writable: f.writableSeconds, lost: values.filter((v) => v === null).length };
+  } finally {
+    const left = await cluster.stop();
+    if (left.length > 0) throw new Error(`ports still listening after the failover run: ${left.join(", ")}`);
+  }
+}
+
+async function redisFigures(): Promise<void> {
+  console.log("Redis failover (3 redis-server + 3 redis-sentinel on loopback, quorum 2, master SIGKILLed)");
+  const describe = (t: SentinelTiming) =>
+    `down-after ${t.downAfterMs / 1000} s, failover-timeout ${t.failoverTimeoutMs / 1000} s`;
+  const ours = [];
+  for (let i = 0; i < runs; i++) ours.push(await failoverOnce(SOPHIA_SENTINEL_TIMING));
+  const oursWritable = median(ours.map((r) => r.writable));
+  console.log(
+    `  ours    (${describe(SOPHIA_SENTINEL_TIMING)}): writable after ${fmt(oursWritable)} (median of ${runs}; promoted ${fmt(median(ours.map((r) => r.promoted)))}), acknowledged writes lost: ${ours.reduce((a, r) => a + r.lost, 0)}`,
+  );
+  console.log("  bitnami defaults: one run (over a minute)...");
+  const bitnami = await failoverOnce(BITNAMI_SENTINEL_TIMING);
+  console.log(
+    `  bitnami (${describe(BITNAMI_SENTINEL_TIMING)}): writable after ${fmt(bitnami.writable)} (promoted ${fmt(bitnami.promoted)}), acknowledged writes lost: ${bitnami.lost}`,
+  );
+  console.log(`  ratio: ${(bitnami.writable / oursWritable).toFixed(1)}x faster with ours`);
+}
+
+async function main(): Promise<void> {
+  if (sections.has("toolchain")) toolchainFigures();
+  if (sections.has("preview")) previewFigures(toolchainEnv());
+  if (sections.has("unit")) unitFigures();
+  if (sections.has("redis")) await redisFigures();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

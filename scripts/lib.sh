@@ -37,7 +37,7 @@ ensure_deps() {
 ensure_toolchain() {
   say "making sure the pinned Pulumi engine and the local servers are present (toolchain/ensure.mjs)"
   local env_file
-  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file --with kube,weaviate,gitleaks)" || exit 1
+  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file --with kube,weaviate,gitleaks,manifests)" || exit 1
   # shellcheck disable=SC1090
   source "$env_file"
   # Type errors are caught by `pnpm typecheck`; the engine only transpiles.
@@ -77,6 +77,7 @@ ensure_system_tools() {
   command -v curl >/dev/null || missing+=(curl)
   command -v ss >/dev/null || missing+=(iproute2)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
+  command -v redis-sentinel >/dev/null || missing+=(redis-server redis-sentinel)
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
   say "installing ${missing[*]} (apt-get)"

@@ -9,6 +9,7 @@ import { sophiaCollections, WeaviateCollections } from "../components/weaviate";
 import { loadConfig } from "./config/load";
 import { createKubernetesProvider } from "./kubernetes-provider";
 import { layerModes, pendingLayers } from "./layers";
+import { platformServices } from "./platform-services";
 import { registerTransforms } from "./transforms";
 import { weaviateConnection } from "./weaviate";
 
@@ -28,6 +29,9 @@ const namespaces = k8sProvider
       { providers: [k8sProvider] },
     )
   : undefined;
+
+const services =
+  k8sProvider && namespaces ? platformServices(config, k8sProvider, namespaces.names) : { dnsRecords: [] };
 
 const weaviate = weaviateConnection(config);
 const collections =
@@ -49,3 +53,17 @@ export const endpoints = {
 export const layers = layerModes(settings);
 export const kubernetesNamespaces = namespaces ? pulumi.all(namespaces.names) : {};
 export const weaviateCollections = collections ? pulumi.all(collections.names) : {};
+/** Connection facts for the applications (credentials stay in Secrets in the cluster). */
+export const dataServices = {
+  postgres: services.postgres
+    ? {
+        host: services.postgres.host,
+        database: services.postgres.database,
+        credentialsSecret: services.postgres.appSecretName,
+      }
+    : null,
+  redis: services.redis ? { masterName: services.redis.masterName, sentinels: services.redis.sentinels } : null,
+};
+/** Records to create at the registrar for the public hosts (empty values: set ingress.publicAddresses). */
+export const dnsRecords = services.dnsRecords;
+export const grafanaUrl = services.grafanaUrl ?? null;

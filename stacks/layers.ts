@@ -11,11 +11,6 @@ export interface PendingLayer {
 
 const pendingIssues: Record<string, string> = {
   cluster: "GPU nodes and k3s (issue #3)",
-  gpuOperator: "platform services (issue #4)",
-  postgres: "platform services (issue #4)",
-  redis: "platform services (issue #4)",
-  ingress: "platform services (issue #4)",
-  monitoring: "platform services (issue #4)",
   mcp: "applications (issue #5)",
   backend: "applications (issue #5)",
   frontend: "Vercel frontend (issue #7)",
@@ -25,11 +20,6 @@ const pendingIssues: Record<string, string> = {
 export function pendingLayers(s: Settings): PendingLayer[] {
   const enabled: Record<string, boolean> = {
     cluster: s.cluster.mode !== "skip",
-    gpuOperator: s.gpuOperator.mode === "create",
-    postgres: s.postgres.mode === "create",
-    redis: s.redis.mode === "create",
-    ingress: s.ingress.mode === "create",
-    monitoring: s.monitoring.mode === "create",
     mcp: s.mcp.mode === "create",
     backend: s.backend.mode === "create",
     frontend: s.frontend.mode !== "skip",

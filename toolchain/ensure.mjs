@@ -25,9 +25,11 @@ const recipesUrl =
   recipesArg >= 0
     ? new URL(`file://${path.resolve(process.argv[recipesArg + 1] ?? "")}`)
     : new URL("./pieces.mjs", import.meta.url);
-const { PIECES, PLUGINS, RECIPE_REVISION, SERVERS = {} } = await import(recipesUrl.href);
+const { PIECES, PLUGINS, RECIPE_REVISION, SERVERS = {}, MANIFESTS = [] } = await import(recipesUrl.href);
 const withArg = process.argv.indexOf("--with");
-const serverGroups = withArg >= 0 ? (process.argv[withArg + 1] ?? "").split(",").filter(Boolean) : [];
+const withGroups = withArg >= 0 ? (process.argv[withArg + 1] ?? "").split(",").filter(Boolean) : [];
+const wantManifests = withGroups.includes("manifests");
+const serverGroups = withGroups.filter((g) => g !== "manifests");
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cacheRoot = process.env.SOPHIA_CACHE_DIR ?? path.join(os.homedir(), ".cache", "sophia-infra");
@@ -252,6 +254,58 @@ function ambientPulumi(version) {
   return undefined;
 }
 
+/**
+ * Copies one manifest set out of its Go module (downloaded through the module proxy, verified
+ * against the checksum database) into `<dir>/<name>-<version>/`. Returns whether it was fetched now.
+ */
+async function ensureManifest(m, dir) {
+  const out = path.join(dir, `${m.name}-${m.version}`);
+  if (fs.existsSync(path.join(out, ".ok"))) return false;
+  log(`${m.name} ${m.version}: fetching ${m.module} through the Go module proxy`);
+  const logFile = path.join(toolchainRoot, "logs", `manifests-${m.name}-${m.version}.log`);
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  fs.writeFileSync(logFile, "");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-manifests-"));
+  try {
+    const command = `go mod download -json ${m.module}@${m.version}`;
+    await run(m.name, "go", ["mod", "download", "-json", `${m.module}@${m.version}`], {
+      cwd: tmp,
+      env: goEnv(m.sum ? { GONOSUMDB: m.module } : {}),
+      logFile,
+    });
+    const logText = fs.readFileSync(logFile, "utf8");
+    const info = JSON.parse(logText.slice(logText.indexOf("{")));
+    if (!info.Dir) throw new PieceError(m.name, `no module directory: ${info.Error ?? "?"}`, command, logFile);
+    if (m.sum && info.Sum !== m.sum) {
+      throw new PieceError(m.name, `module hash ${info.Sum} differs from the pinned ${m.sum}`, command, logFile);
+    }
+    fs.rmSync(out, { recursive: true, force: true });
+    fs.mkdirSync(out, { recursive: true });
+    for (const [name, rel] of Object.entries(m.files ?? {}))
+      fs.copyFileSync(path.join(info.Dir, rel), path.join(out, name));
+    for (const rel of m.dirs ?? []) {
+      for (const f of fs
+        .readdirSync(path.join(info.Dir, rel))
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()) {
+        const text = fs.readFileSync(path.join(info.Dir, rel, f), "utf8");
+        const kept = m.dropTemplateLines
+          ? text
+              .split("\n")
+              .filter((l) => !/^\{\{-?\s*(if|end)\b/.test(l))
+              .join("\n")
+          : text;
+        fs.writeFileSync(path.join(out, f), kept);
+      }
+    }
+    for (const f of fs.readdirSync(out)) fs.chmodSync(path.join(out, f), 0o644);
+    fs.writeFileSync(path.join(out, ".ok"), `${m.module}@${m.version} ${info.Sum ?? ""}\n`);
+    return true;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const sdk = npmPackage("@pulumi/pulumi");
   if (!sdk) {
@@ -319,12 +373,19 @@ async function main() {
     }
   }
 
-  // 4. Assemble the set: bin dir + PULUMI_HOME with plugins installed by the real CLI.
+  // 4. Upstream manifests requested with --with manifests.
+  const manifestsDir = path.join(cacheRoot, "manifests");
+  if (wantManifests) {
+    for (const m of MANIFESTS) if (await ensureManifest(m, manifestsDir)) built.push(`${m.name} manifests`);
+  }
+
+  // 5. Assemble the set: bin dir + PULUMI_HOME with plugins installed by the real CLI.
   const setKey = sha(
     JSON.stringify({
       binSources,
       plugins: plugins.map((p) => p.bin),
       servers: servers.map((s) => s.bin),
+      manifests: wantManifests ? manifestsDir : undefined,
       sdk: sdk.version,
     }),
   );
@@ -371,13 +432,14 @@ async function main() {
         "export PULUMI_SKIP_UPDATE_CHECK=true",
         "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
         ...servers.map((srv) => `export ${srv.env}="${srv.bin}"`),
+        ...(wantManifests ? [`export SOPHIA_MANIFESTS="${manifestsDir}"`] : []),
         "",
       ].join("\n"),
     );
     fs.writeFileSync(path.join(setDir, ".ok"), new Date().toISOString());
   }
 
-  // 5. Prove the set: the CLI reports the pinned version and lists every plugin.
+  // 6. Prove the set: the CLI reports the pinned version and lists every plugin.
   const check = spawnSync(path.join(setDir, "bin", "pulumi"), ["plugin", "ls", "--json"], {
     env: { ...process.env, PULUMI_HOME: path.join(setDir, "home"), PULUMI_SKIP_UPDATE_CHECK: "true" },
     encoding: "utf8",

@@ -162,3 +162,49 @@ export const SERVERS = {
     },
   ],
 };
+
+/**
+ * Upstream manifests, fetched through the Go module proxy (checksum-verified: the checksum database,
+ * or `sum` for a module missing from it) and copied to `<cache>/manifests/<name>-<version>/`.
+ * `files` maps an output name to a path in the module; `dirs` copies every YAML file of a directory;
+ * `dropTemplateLines` removes a chart's `{{- if … }}` / `{{- end }}` guard lines around plain YAML.
+ * Requested with `--with manifests`.
+ */
+export const MANIFESTS = [
+  {
+    // The operator's official install manifest (CRDs, RBAC, webhooks, Deployment): installed as is.
+    name: "cloudnative-pg",
+    module: "github.com/cloudnative-pg/cloudnative-pg",
+    version: "v1.30.0",
+    files: { "cnpg.yaml": "releases/cnpg-1.30.0.yaml" },
+  },
+  // CRD schemas our custom resources are validated against (the charts install the same CRDs).
+  {
+    name: "cert-manager-crds",
+    module: "github.com/cert-manager/cert-manager",
+    version: "v1.21.2",
+    dirs: ["deploy/crds"],
+  },
+  { name: "gateway-api-crds", module: "sigs.k8s.io/gateway-api", version: "v1.6.1", dirs: ["config/crd/standard"] },
+  {
+    name: "envoy-gateway-crds",
+    module: "github.com/envoyproxy/gateway",
+    version: "v1.9.1",
+    dirs: ["charts/gateway-crds-helm/templates/generated"],
+    dropTemplateLines: true,
+  },
+  {
+    name: "prometheus-operator-crds",
+    module: "github.com/prometheus-operator/prometheus-operator",
+    version: "v0.89.0",
+    dirs: ["example/prometheus-operator-crd"],
+  },
+  {
+    name: "barman-cloud-crds",
+    module: "github.com/cloudnative-pg/plugin-barman-cloud",
+    version: "v0.15.0",
+    // Not in the checksum database: the module hash is pinned here instead.
+    sum: "h1:gNVytrzzYUE08wxLDrjfJqy1FPPSFkMe1OEr4s4pVI0=",
+    dirs: ["config/crd/bases"],
+  },
+];

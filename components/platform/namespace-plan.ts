@@ -43,13 +43,21 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
   if (s.postgres.mode === "create" || s.redis.mode === "create") {
     plan.push({ name: "sophia-data", purpose: "Postgres and Redis", podSecurity: "restricted", defaultDeny: true });
   }
+  if (s.postgres.mode === "create") {
+    plan.push({
+      name: "cnpg-system",
+      purpose: "the CloudNativePG operator and its Barman Cloud backup plugin",
+      podSecurity: "restricted",
+      defaultDeny: false,
+    });
+  }
   if (s.ingress.mode === "create") {
     plan.push({ name: "cert-manager", purpose: "cert-manager", podSecurity: "restricted", defaultDeny: false });
+    // Envoy listens on unprivileged ports (10080/10443) behind its Service, so restricted holds.
     plan.push({
       name: "ingress",
-      purpose: "the ingress controller",
-      podSecurity: "baseline",
-      exception: "the controller binds ports 80/443 with NET_BIND_SERVICE, which restricted forbids adding",
+      purpose: "the ingress controller (Envoy Gateway), the Gateway and its certificates",
+      podSecurity: "restricted",
       defaultDeny: false,
     });
   }
@@ -65,9 +73,9 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
   if (s.monitoring.mode === "create") {
     plan.push({
       name: "monitoring",
-      purpose: "Prometheus, Grafana, AlertManager, Loki",
+      purpose: "Prometheus, Grafana, AlertManager, Loki, Alloy",
       podSecurity: "privileged",
-      exception: "node-exporter and the log shipper read host paths and the host network",
+      exception: "node-exporter reads host paths and uses the host network and PID namespace",
       defaultDeny: false,
     });
   }

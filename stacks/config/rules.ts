@@ -1,6 +1,12 @@
 /**
  * Rules that span fields or sections, checked after every section parsed on its own.
  */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+import { CHARTS, mirrorEntry, type ChartPin } from "../../components/charts/chart-release";
+import { PASSWORD_FORBIDDEN } from "../../components/redis/redis-config";
+import { PROJECT_ROOT } from "../local-files";
 import type { ConfigProblem } from "./load";
 import { WORKLOAD_CLASSES, type Settings } from "./schema";
 
@@ -83,9 +89,56 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
   if (s.redis.mode === "create" && s.redis.sentinelQuorum > s.redis.replicas) {
     add(
       "redis.sentinelQuorum",
-      `(${s.redis.sentinelQuorum}) exceeds redis.replicas (${s.redis.replicas})`,
-      "lower the quorum",
+      `(${s.redis.sentinelQuorum}) is larger than the number of sentinels (${s.redis.replicas}, one per Redis node): no failover could ever happen`,
+      `set it to at most ${s.redis.replicas} (a majority, ${Math.floor(s.redis.replicas / 2) + 1}, is usual)`,
     );
+  }
+  if (s.environment === "production") {
+    if (s.postgres.mode === "create" && s.postgres.instances < 3) {
+      add(
+        "postgres.instances",
+        `is ${s.postgres.instances}; production needs at least 3 (a primary and two replicas) for high availability`,
+        "set postgres.instances: 3",
+      );
+    }
+    if (s.redis.mode === "create" && s.redis.replicas < 3) {
+      add(
+        "redis.replicas",
+        `is ${s.redis.replicas}; production needs at least 3 Redis nodes (and sentinels) to fail over with a quorum`,
+        "set redis.replicas: 3",
+      );
+    }
+  }
+  const redisPassword = secrets[`${ns}:redisPassword`];
+  if (s.redis.mode === "create" && redisPassword !== undefined && PASSWORD_FORBIDDEN.test(redisPassword)) {
+    add(
+      "redisPassword",
+      "contains a quote, backslash, % or whitespace, which Redis config files and the pods' start script cannot carry",
+      "generate one from letters, digits, '-' and '_' (e.g. `openssl rand -base64 32 | tr -d '/+='`)",
+    );
+  }
+  if (s.charts.source === "mirror") {
+    // Checked before any resource is registered: a missing chart would otherwise fail mid-update.
+    for (const pin of enabledCharts(s)) {
+      const dir = resolve(PROJECT_ROOT, s.charts.directory, mirrorEntry(pin));
+      if (!existsSync(join(dir, "Chart.yaml"))) {
+        add(
+          "charts.directory",
+          `has no ${mirrorEntry(pin)} (no ${join(dir, "Chart.yaml")})`,
+          `add chart ${pin.chart} ${pin.version} to the mirror`,
+        );
+      }
+    }
+  }
+  if (s.redis.mode === "create" && s.redis.antiAffinity === "required" && s.cluster.mode === "k3s") {
+    const realtimeNodes = s.cluster.nodes.filter((n) => n.class === s.placement.realtime).length;
+    if (realtimeNodes < s.redis.replicas) {
+      add(
+        "redis.antiAffinity",
+        `is required but only ${realtimeNodes} node(s) have the realtime class ${s.placement.realtime}; ${s.redis.replicas - realtimeNodes} Redis pod(s) could never be scheduled`,
+        `add ${s.placement.realtime} nodes or set redis.antiAffinity: preferred`,
+      );
+    }
   }
   if (s.backend.minReplicas > s.backend.maxReplicas) {
     add("backend.minReplicas", "is greater than backend.maxReplicas", "make minReplicas <= maxReplicas");
@@ -109,4 +162,14 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
     }
   }
   return problems;
+}
+
+/** The charts the enabled layers install. */
+export function enabledCharts(s: Settings): ChartPin[] {
+  const pins: ChartPin[] = [];
+  if (s.gpuOperator.mode === "create") pins.push({ ...CHARTS.gpuOperator, version: s.gpuOperator.chartVersion });
+  if (s.postgres.mode === "create" && s.postgres.backup.mode === "s3") pins.push(CHARTS.barmanCloud);
+  if (s.ingress.mode === "create") pins.push(CHARTS.certManager, CHARTS.envoyGateway);
+  if (s.monitoring.mode === "create") pins.push(CHARTS.kubePrometheusStack, CHARTS.loki, CHARTS.alloy);
+  return pins;
 }

@@ -138,10 +138,30 @@ const placement = z
 
 const skipOrCreate = z.enum(["skip", "create"]);
 
+const charts = z
+  .discriminatedUnion("source", [
+    z.strictObject({ source: z.literal("remote").describe("Each chart's own repository (pinned versions).") }),
+    z.strictObject({
+      source: z.literal("mirror").describe("A local mirror (air-gapped installs)."),
+      directory: z
+        .string()
+        .min(1)
+        .describe("Directory holding each chart as `<chart>-<version>/`, absolute or relative to the project."),
+    }),
+  ])
+  .default({ source: "remote" })
+  .describe("Where the Helm charts (pinned in components/charts) are loaded from.");
+
 const gpuOperator = z
   .strictObject({
     mode: skipOrCreate.default("create").describe("Install the NVIDIA GPU operator."),
     chartVersion: z.string().default("v25.10.1").describe("Pinned `gpu-operator` chart version."),
+    driver: z
+      .enum(["host", "managed"])
+      .default("host")
+      .describe(
+        "`host`: the machine image ships the NVIDIA driver (Lambda Stack); `managed`: the operator installs it (open kernel modules, required on GH200).",
+      ),
     timeSlicing: z
       .partialRecord(nodeClass, z.int().min(1).max(16))
       .default({})
@@ -187,7 +207,22 @@ const redis = z
   .strictObject({
     mode: skipOrCreate.default("create").describe("Deploy Redis with Sentinel."),
     replicas: z.int().min(1).max(7).default(3).describe("Redis nodes (one master, the rest replicas)."),
-    sentinelQuorum: z.int().min(1).default(2).describe("Sentinels that must agree a master is down."),
+    sentinelQuorum: z
+      .int()
+      .min(1)
+      .default(2)
+      .describe("Sentinels (one per Redis node) that must agree a master is down."),
+    storageSize: z
+      .string()
+      .regex(/^\d+(Mi|Gi|Ti)$/)
+      .default("10Gi")
+      .describe("Volume per node (append-only file and snapshots)."),
+    antiAffinity: z
+      .enum(["required", "preferred"])
+      .default("preferred")
+      .describe(
+        "`required`: never two Redis nodes on one machine (needs as many realtime nodes as replicas); `preferred`: spread when possible.",
+      ),
   })
   .prefault({})
   .describe("Redis with Sentinel.");
@@ -200,6 +235,12 @@ const ingress = z
       .default("staging")
       .describe("Let's Encrypt server: `staging` issues untrusted test certificates."),
     acmeEmail: z.email().default("ops@sophia-intel.ai").describe("ACME account email."),
+    publicAddresses: z
+      .array(z.union([z.ipv4(), z.ipv6()]))
+      .default([])
+      .describe(
+        "Public addresses serving ports 80/443 (the nodes k3s's service load balancer binds); used for the DNS records output.",
+      ),
   })
   .prefault({})
   .describe("TLS and ingress.");
@@ -209,6 +250,16 @@ const monitoring = z
     mode: skipOrCreate.default("create").describe("Prometheus, Grafana, AlertManager and Loki."),
     slackChannel: z.string().default("#sophia-alerts").describe("AlertManager Slack channel."),
     pagerduty: z.boolean().default(true).describe("Route critical alerts to PagerDuty."),
+    retention: z
+      .string()
+      .regex(/^\d+[dhw]$/)
+      .default("30d")
+      .describe("How long Prometheus keeps metrics."),
+    prometheusStorage: z
+      .string()
+      .regex(/^\d+(Gi|Ti)$/)
+      .default("50Gi")
+      .describe("Prometheus volume size."),
   })
   .prefault({})
   .describe("Monitoring and alerting.");
@@ -325,6 +376,7 @@ export const settingsSchema = z.strictObject({
   cluster,
   kubernetes,
   placement,
+  charts,
   gpuOperator,
   postgres,
   redis,

@@ -57,6 +57,12 @@ export const SECRETS: readonly SecretSpec[] = [
       s.postgres?.mode === "create" && s.postgres.backup.mode === "s3" ? "postgres.backup.mode is s3" : undefined,
   },
   {
+    key: `${ns}:redisPassword`,
+    description: "Password of Redis and its sentinels (no quotes, backslashes, % or whitespace).",
+    shape: "string",
+    requiredWhen: (s) => (s.redis?.mode === "create" ? "redis.mode is create" : undefined),
+  },
+  {
     key: `${ns}:grafanaAdminPassword`,
     description: "Grafana admin password.",
     shape: "string",

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 
+import { writeStandInChartMirror } from "./charts";
 import { resolveEscConfig } from "./esc";
 import { readStackFile, repoRoot } from "./stack-config";
 
@@ -15,7 +16,13 @@ import { readStackFile, repoRoot } from "./stack-config";
 export function toolchainEnv(): Record<string, string> {
   const envFile = execFileSync(
     "node",
-    [join(repoRoot, "toolchain", "ensure.mjs"), "--print-env-file", "--quiet", "--with", "kube,weaviate,gitleaks"],
+    [
+      join(repoRoot, "toolchain", "ensure.mjs"),
+      "--print-env-file",
+      "--quiet",
+      "--with",
+      "kube,weaviate,gitleaks,manifests",
+    ],
     {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
@@ -125,6 +132,10 @@ export function prepareEscStack(ws: PulumiWorkspace, stack: "production" | "stag
     args.push(secret ? "--secret" : "--plaintext", `${key}=${value}`);
   }
   ws.must(args);
+  // The charts' repositories are unreachable offline: previews load stand-ins from a mirror.
+  const mirror = writeStandInChartMirror(join(ws.dir, "charts"));
+  ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:charts.source", "mirror"]);
+  ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:charts.directory", mirror]);
 }
 
 /** The repo's dev stack file (same salt and secrets) with overrides, in a throwaway project. */

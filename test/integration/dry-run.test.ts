@@ -1,9 +1,13 @@
 /**
  * Every Kubernetes object of the production and staging programs, submitted to a real API server
- * with a server-side dry run. The objects are rendered by the real engine (the stack with its ESC
- * environment resolved with fixtures, `kubernetes.target` overridden to `render`, the Weaviate layer
- * skipped since Weaviate Cloud is unreachable); namespaces are
- * created for real so namespaced objects can be checked in them.
+ * with a server-side dry run and strict field validation: built-in kinds are checked against the
+ * Kubernetes OpenAPI schema, custom resources against their CRDs' schemas. The objects are rendered
+ * by the real engine (the stack with its ESC environment resolved with fixtures, `kubernetes.target`
+ * overridden to `render`, the Weaviate layer skipped since Weaviate Cloud is unreachable; Helm
+ * releases are not rendered, see stacks/platform-services.ts). Namespaces and CRDs are created for
+ * real so the objects that need them can be checked; the CRDs of charts we install (cert-manager,
+ * Gateway API and Envoy Gateway, the Prometheus operator, Barman Cloud) come from the upstream
+ * sources the toolchain fetches (`--with manifests`).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,8 +18,43 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalKube } from "../harness/kube";
 import { prepareEscStack, PulumiWorkspace, toolchainEnv } from "../harness/pulumi";
 
-/** Kinds whose CRDs are not installed on the local server (none yet; listed here as layers add them). */
+/** Kinds whose CRDs are not installed on the local server (none: every CRD schema is obtainable). */
 const CRD_KINDS_SKIPPED: readonly string[] = [];
+
+/** Upstream CRD sets (toolchain/pieces.mjs MANIFESTS) for the charts' custom resources. */
+const CRD_SETS = [
+  "cert-manager-crds-v1.21.2",
+  "gateway-api-crds-v1.6.1",
+  "envoy-gateway-crds-v1.9.1",
+  "prometheus-operator-crds-v0.89.0",
+  "barman-cloud-crds-v0.15.0",
+];
+
+/**
+ * The object API, creating with `fieldValidation=Strict` (unknown or duplicate fields are errors, not
+ * warnings) and sending objects untouched.
+ */
+class StrictObjectApi extends k8s.KubernetesObjectApi {
+  static strict(kc: k8s.KubeConfig): StrictObjectApi {
+    const client = kc.makeApiClient(StrictObjectApi);
+    client.setDefaultNamespace(kc);
+    return client;
+  }
+
+  // Send objects exactly as rendered: the typed models drop fields they do not know
+  // (`x-kubernetes-preserve-unknown-fields` in CRD schemas, for one).
+  protected override getSerializationType(): Promise<string> {
+    return Promise.resolve("KubernetesObject");
+  }
+
+  protected override async specUriPath(
+    spec: k8s.KubernetesObject,
+    action: Parameters<k8s.KubernetesObjectApi["specUriPath"]>[1],
+  ): Promise<string> {
+    const path = await super.specUriPath(spec, action);
+    return action === "create" ? `${path}?fieldValidation=Strict` : path;
+  }
+}
 
 let env: Record<string, string>;
 let kube: LocalKube;
@@ -24,7 +63,17 @@ let objects: k8s.KubernetesObjectApi;
 beforeAll(async () => {
   env = toolchainEnv();
   kube = await LocalKube.start(env);
-  objects = k8s.KubernetesObjectApi.makeApiClient(kube.config());
+  objects = StrictObjectApi.strict(kube.config());
+  const dir = env["SOPHIA_MANIFESTS"];
+  if (!dir) throw new Error("SOPHIA_MANIFESTS is not set (toolchain --with manifests)");
+  for (const set of CRD_SETS) {
+    for (const f of readdirSync(join(dir, set)).filter((n) => n.endsWith(".yaml"))) {
+      for (const doc of parseAllDocuments(readFileSync(join(dir, set, f), "utf8"))) {
+        const crd = doc.toJS() as k8s.KubernetesObject | null;
+        if (crd?.kind === "CustomResourceDefinition") await createCrd(crd);
+      }
+    }
+  }
 });
 afterAll(async () => {
   expect(await kube?.stop()).toEqual([]);
@@ -52,9 +101,23 @@ function render(stack: "production" | "staging"): k8s.KubernetesObject[] {
   }
 }
 
+/** Creates a CRD for real (once) and waits until the API server serves it. */
+async function createCrd(crd: k8s.KubernetesObject): Promise<void> {
+  const ref = { apiVersion: crd.apiVersion!, kind: crd.kind!, metadata: { name: crd.metadata!.name! } };
+  await objects.read(ref).catch(() => objects.create(crd));
+  for (let i = 0; i < 100; i++) {
+    const live = (await objects.read(ref)) as { status?: { conditions?: { type: string; status: string }[] } };
+    if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`CRD ${crd.metadata!.name} not established`);
+}
+
 async function submit(obj: k8s.KubernetesObject): Promise<string | undefined> {
   try {
-    if (obj.kind === "Namespace") {
+    if (obj.kind === "CustomResourceDefinition") {
+      await createCrd(obj);
+    } else if (obj.kind === "Namespace") {
       // Namespaces are created for real (and reused): a dry run of a namespaced object needs them.
       await objects
         .read({ apiVersion: "v1", kind: "Namespace", metadata: { name: obj.metadata!.name! } })
@@ -74,20 +137,57 @@ describe.each(["production", "staging"] as const)("%s objects, server-side dry r
     const rendered = render(stack);
     const checked = rendered.filter((o) => !CRD_KINDS_SKIPPED.includes(o.kind ?? ""));
     const rejected = [];
-    for (const kind of ["Namespace"])
-      for (const o of checked.filter((x) => x.kind === kind)) rejected.push(await submit(o));
-    for (const o of checked.filter((x) => x.kind !== "Namespace")) rejected.push(await submit(o));
+    const first = ["Namespace", "CustomResourceDefinition"];
+    for (const kind of first) for (const o of checked.filter((x) => x.kind === kind)) rejected.push(await submit(o));
+    for (const o of checked.filter((x) => !first.includes(x.kind ?? ""))) rejected.push(await submit(o));
     expect(rejected.filter(Boolean)).toEqual([]);
-    // Every layer's namespace plus its policies; the count grows as layers are built.
-    expect(checked.filter((o) => o.kind === "Namespace")).toHaveLength(7);
-    expect(checked.length).toBeGreaterThanOrEqual(13);
+    const kinds = new Set(checked.map((o) => o.kind));
+    expect(checked.filter((o) => o.kind === "Namespace")).toHaveLength(8);
+    // Every platform service's objects are among them.
+    for (const kind of [
+      "Cluster",
+      "ObjectStore",
+      "ScheduledBackup",
+      "PodMonitor",
+      "StatefulSet",
+      "PodDisruptionBudget",
+      "ClusterIssuer",
+      "Certificate",
+      "GatewayClass",
+      "Gateway",
+      "HTTPRoute",
+      "PrometheusRule",
+      "Deployment",
+    ]) {
+      expect(kinds, kind).toContain(kind);
+    }
     console.log(
-      `${stack}: ${checked.length} objects dry-run (${rendered.length - checked.length} custom resources skipped)`,
+      `${stack}: ${checked.length} objects dry-run with strict validation (${rendered.length - checked.length} skipped)`,
     );
   });
 });
 
 describe("the dry run can fail", () => {
+  it("rejects a custom resource that does not match its CRD schema", async () => {
+    const error = await submit({
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: "broken", namespace: "default" },
+      spec: { secretName: "x-tls", dnsNames: "api.sophia-intel.ai", issuerRef: { name: "i" }, renewEvery: "1d" },
+    } as k8s.KubernetesObject);
+    // Strict validation: the unknown field is refused (400) before the schema check would (422).
+    expect(error).toMatch(/^Certificate\/default\/broken: 400 /);
+    expect(error).toContain('unknown field \\"spec.renewEvery\\"');
+    const typed = await submit({
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: "broken", namespace: "default" },
+      spec: { secretName: "x-tls", dnsNames: "api.sophia-intel.ai", issuerRef: { name: "i" } },
+    } as k8s.KubernetesObject);
+    expect(typed).toMatch(/^Certificate\/default\/broken: 422 /);
+    expect(typed).toContain("spec.dnsNames");
+  });
+
   it("rejects a Deployment whose selector does not match its template", async () => {
     const broken = {
       apiVersion: "apps/v1",

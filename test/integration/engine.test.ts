@@ -22,6 +22,12 @@ import {
   type PreviewJson,
 } from "../harness/pulumi";
 
+/**
+ * Resources of the dev stack: stack, provider, namespaces and policies, Weaviate collections, Redis
+ * (component + 7 objects), Postgres (operator manifest objects, Cluster and its bootstrap SQL).
+ */
+const DEV_RESOURCES = 52;
+
 let env: Record<string, string>;
 beforeAll(() => {
   env = toolchainEnv();
@@ -69,9 +75,9 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
     expect(`${version.major}.${version.minor}`).toBe("1.33");
   });
 
-  it("the first up creates the namespaces and policies on the API server and the collections in Weaviate", async () => {
+  it("the first up creates the namespaces, policies, Redis and Postgres on the API server and the collections in Weaviate", async () => {
     const up = ws.must(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
-    expect(up.stdout).toMatch(/Resources:\s+\+ 15 created/);
+    expect(up.stdout).toMatch(new RegExp(`Resources:\\s+\\+ ${DEV_RESOURCES} created`));
     const client = await weaviate.client();
     try {
       expect((await client.collections.listAll()).map((c) => c.name).sort()).toEqual([
@@ -82,28 +88,60 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
       await client.close();
     }
     const namespaces = (await core.listNamespace({ labelSelector: "app.kubernetes.io/part-of=sophia" })).items;
-    expect(namespaces.map((n) => n.metadata?.name).sort()).toEqual(["sophia-apps", "sophia-data", "sophia-mcp"]);
-    for (const ns of namespaces) {
+    expect(namespaces.map((n) => n.metadata?.name).sort()).toEqual([
+      "cnpg-system",
+      "sophia-apps",
+      "sophia-data",
+      "sophia-mcp",
+    ]);
+    for (const ns of namespaces.filter((n) => n.metadata?.name !== "cnpg-system")) {
       expect(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
       expect(ns.metadata?.annotations?.["pulumi.com/skipAwait"]).toBe("true");
       const policies = (await net.listNamespacedNetworkPolicy({ namespace: ns.metadata!.name! })).items;
-      expect(policies.map((p) => p.metadata?.name).sort()).toEqual(["allow-dns", "default-deny"]);
+      expect(policies.map((p) => p.metadata?.name).sort()).toEqual(
+        ns.metadata?.name === "sophia-data" ? ["allow-dns", "default-deny", "redis"] : ["allow-dns", "default-deny"],
+      );
       const deny = policies.find((p) => p.metadata?.name === "default-deny");
       expect(deny?.spec?.policyTypes).toEqual(["Ingress", "Egress"]);
     }
   });
 
+  it("Redis and Postgres are stored as the components define them", async () => {
+    const kc = kube.config();
+    const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    const sts = await kc
+      .makeApiClient(k8s.AppsV1Api)
+      .readNamespacedStatefulSet({ name: "redis", namespace: "sophia-data" });
+    expect(sts.spec?.replicas).toBe(3);
+    expect(sts.spec?.template.spec?.containers.map((c) => c.image)).toEqual([
+      "redis:8.2.2-alpine",
+      "redis:8.2.2-alpine",
+    ]);
+    type CnpgCluster = k8s.KubernetesObject & {
+      spec: { instances: number; bootstrap: { initdb: { database: string } } };
+    };
+    const cluster = await objects.read<CnpgCluster>({
+      apiVersion: "postgresql.cnpg.io/v1",
+      kind: "Cluster",
+      metadata: { name: "postgres", namespace: "sophia-data" },
+    });
+    expect(cluster.spec.instances).toBe(1);
+    expect(cluster.spec.bootstrap.initdb.database).toBe("sophia");
+    const sql = await core.readNamespacedConfigMap({ name: "postgres-bootstrap-sql", namespace: "sophia-data" });
+    expect(sql.data?.["schema.sql"]).toContain("CREATE EXTENSION IF NOT EXISTS vector;");
+  });
+
   it("the second run reports no changes", () => {
     const preview = ws.pulumi(["preview", "--stack", "dev", "--expect-no-changes", "--json"]);
     expect(preview.code, preview.stderr).toBe(0);
-    expect(parseJson<PreviewJson>(preview).changeSummary).toEqual({ same: 15 });
+    expect(parseJson<PreviewJson>(preview).changeSummary).toEqual({ same: DEV_RESOURCES });
     const up = ws.must(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
-    expect(up.stdout).toMatch(/Resources:\s+15 unchanged/);
+    expect(up.stdout).toMatch(new RegExp(`Resources:\\s+${DEV_RESOURCES} unchanged`));
   });
 
   it("refresh finds the server's objects as they were created", () => {
     const refresh = ws.must(["refresh", "--stack", "dev", "--yes", "--suppress-progress"]);
-    expect(refresh.stdout).toMatch(/Resources:\s+15 unchanged/);
+    expect(refresh.stdout).toMatch(new RegExp(`Resources:\\s+${DEV_RESOURCES} unchanged`));
   });
 
   it("outputs name the endpoints and layers, and state never holds a secret in plaintext", () => {
@@ -124,11 +162,26 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
       "sophia-apps": "sophia-apps",
       "sophia-mcp": "sophia-mcp",
       "sophia-data": "sophia-data",
+      "cnpg-system": "cnpg-system",
+    });
+    expect(out["dataServices"]).toEqual({
+      postgres: {
+        host: "postgres-rw.sophia-data.svc.cluster.local",
+        database: "sophia",
+        credentialsSecret: "postgres-app",
+      },
+      redis: {
+        masterName: "sophia",
+        sentinels: [0, 1, 2].map((i) => `redis-${i}.redis-headless.sophia-data.svc.cluster.local:26379`),
+      },
     });
     const exported = ws.must(["stack", "export", "--stack", "dev"]).stdout;
     const token = ws.must(["config", "get", "--stack", "dev", "sophia-infra:mcpGatewayToken"]).stdout.trim();
     expect(token).toMatch(/^dev-gateway-token-/);
     expect(exported).not.toContain(token);
+    const redisPassword = ws.must(["config", "get", "--stack", "dev", "sophia-infra:redisPassword"]).stdout.trim();
+    expect(redisPassword).toMatch(/^dev-redis-/);
+    expect(exported).not.toContain(redisPassword);
     // The kubeconfig (with the admin client key) is a secret input of the provider.
     const key = readFileSync(kube.kubeconfigPath, "utf8").match(/client-key-data: (\S+)/)?.[1];
     expect(key).toBeTruthy();
@@ -171,21 +224,80 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
   });
   afterAll(() => ws.cleanup());
 
-  it("previews every namespace of the platform, warning about layers not built yet", () => {
+  it("previews every namespace and platform service, warning about layers not built yet", () => {
     const r = ws.pulumi(["preview", "--stack", stack, "--json"]);
     const preview = parseJson<PreviewJson>(r);
-    expect(r.code, r.stderr).toBe(0);
-    const creates = (preview.steps ?? [])
-      .filter((s) => s.op === "create")
-      .map((s) => `${s.newState?.type}::${s.urn.split("::").at(-1)}`);
+    expect(r.code, JSON.stringify(preview.diagnostics)).toBe(0);
+    const steps = (preview.steps ?? []).filter((s) => s.op === "create");
+    const creates = steps.map((s) => `${s.newState?.type}::${s.urn.split("::").at(-1)}`);
     expect(creates.filter((u) => u.startsWith("kubernetes:core/v1:Namespace")).sort()).toEqual(
-      ["cert-manager", "gpu-operator", "ingress", "monitoring", "sophia-apps", "sophia-data", "sophia-mcp"].map(
-        (n) => `kubernetes:core/v1:Namespace::platform-${n}`,
-      ),
+      [
+        "cert-manager",
+        "cnpg-system",
+        "gpu-operator",
+        "ingress",
+        "monitoring",
+        "sophia-apps",
+        "sophia-data",
+        "sophia-mcp",
+      ].map((n) => `kubernetes:core/v1:Namespace::platform-${n}`),
     );
     expect(creates).toContain("pulumi:providers:kubernetes::kubernetes");
+    // Every chart, pinned.
+    const releases = steps.filter((s) => s.newState?.type === "kubernetes:helm.sh/v3:Release");
+    expect(
+      releases.map((s) => `${String(s.newState?.inputs?.["name"])}@${String(s.newState?.inputs?.["version"])}`).sort(),
+    ).toEqual([
+      "alloy@1.4.0",
+      "cert-manager@v1.21.2",
+      "envoy-gateway@v1.9.1",
+      "gpu-operator@v25.10.1",
+      "kube-prometheus-stack@79.5.0",
+      "loki@6.46.0",
+      "plugin-barman-cloud@0.8.1",
+    ]);
+    const gpu = releases.find((s) => s.newState?.inputs?.["name"] === "gpu-operator")?.newState?.inputs?.["values"];
+    expect(gpu).toMatchObject({
+      driver: { enabled: false },
+      toolkit: { env: [{ name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd/containerd.sock" }] },
+      dcgmExporter: { serviceMonitor: { enabled: true } },
+    });
+    // Postgres, Redis, TLS and ingress, monitoring.
+    expect(creates).toEqual(
+      expect.arrayContaining([
+        "kubernetes:postgresql.cnpg.io/v1:Cluster::postgres-cluster",
+        "kubernetes:barmancloud.cnpg.io/v1:ObjectStore::postgres-object-store",
+        "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup::postgres-daily-backup",
+        "kubernetes:monitoring.coreos.com/v1:PodMonitor::postgres-pod-monitor",
+        "kubernetes:core/v1:ConfigMap::postgres-bootstrap-sql",
+        "kubernetes:apps/v1:Deployment::cnpg-manifest-cnpg-system/cnpg-controller-manager",
+        "kubernetes:apps/v1:StatefulSet::redis",
+        "kubernetes:policy/v1:PodDisruptionBudget::redis-pdb",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy::redis-network",
+        "kubernetes:cert-manager.io/v1:ClusterIssuer::ingress-issuer",
+        "kubernetes:gateway.networking.k8s.io/v1:Gateway::ingress-gateway",
+        "kubernetes:cert-manager.io/v1:Certificate::ingress-certificate-api",
+        "kubernetes:cert-manager.io/v1:Certificate::ingress-certificate-mcp",
+        "kubernetes:cert-manager.io/v1:Certificate::ingress-certificate-monitor",
+        "kubernetes:monitoring.coreos.com/v1:PrometheusRule::monitoring-alert-rules",
+        "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::monitoring-grafana-route",
+        // Only production shares GPUs (gpuOperator.timeSlicing).
+        ...(stack === "production" ? ["kubernetes:core/v1:ConfigMap::gpu-operator-time-slicing"] : []),
+      ]),
+    );
+    const cluster = steps.find((s) => s.newState?.type === "kubernetes:postgresql.cnpg.io/v1:Cluster")?.newState
+      ?.inputs?.["spec"] as Record<string, unknown>;
+    expect(cluster["instances"]).toBe(stack === "production" ? 3 : 1);
+    const issuer = steps.find((s) => s.newState?.type === "kubernetes:cert-manager.io/v1:ClusterIssuer")?.newState
+      ?.inputs?.["spec"] as { acme: { server: string } };
+    expect(issuer.acme.server).toBe(
+      stack === "production"
+        ? "https://acme-v02.api.letsencrypt.org/directory"
+        : "https://acme-staging-v02.api.letsencrypt.org/directory",
+    );
     const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message);
-    expect(warnings.some((w) => w.includes("postgres: enabled in config but not built yet"))).toBe(true);
+    expect(warnings.some((w) => w.includes("mcp: enabled in config but not built yet"))).toBe(true);
+    expect(warnings.some((w) => w.includes("postgres"))).toBe(false);
   });
 
   it("never shows a fixture secret in the preview", () => {

@@ -10,6 +10,7 @@ const base = {
   "sophia-infra:kubernetes": JSON.stringify({ target: "render" }),
   "sophia-infra:monitoring": JSON.stringify({ mode: "skip" }),
   "sophia-infra:mcp": JSON.stringify({ mode: "skip" }),
+  "sophia-infra:redis": JSON.stringify({ mode: "skip" }),
 };
 
 function raw(values: Record<string, unknown>, secretKeys: string[] = []): RawConfig {
@@ -41,7 +42,10 @@ describe("the committed stack files", () => {
     expect(s.kubernetes.skipAwait).toBe(true);
     expect(s.weaviate.mode).not.toBe("cloud");
     expect(s.frontend.mode).toBe("skip");
-    expect(Object.keys(result.config.secrets).sort()).toEqual(["sophia-infra:mcpGatewayToken"]);
+    expect(Object.keys(result.config.secrets).sort()).toEqual([
+      "sophia-infra:mcpGatewayToken",
+      "sophia-infra:redisPassword",
+    ]);
   });
 
   for (const stack of ["production", "staging"]) {
@@ -260,5 +264,118 @@ describe("closest", () => {
     expect(closest("instancez", ["instances", "mode"])).toBe("instances");
     expect(closest("Domain", ["domain"])).toBe("domain");
     expect(closest("zzz", ["instances", "mode"])).toBeUndefined();
+  });
+});
+
+describe("platform services: bad input names the key", () => {
+  const prod = {
+    "sophia-infra:environment": "production",
+    "sophia-infra:domain": "sophia-intel.ai",
+    "sophia-infra:kubeconfig": "k",
+    "sophia-infra:kubernetes": { target: "kubeconfig" },
+    "sophia-infra:redisPassword": "ok-password",
+    "sophia-infra:redis": { replicas: 3 },
+    "sophia-infra:gpuOperator": { mode: "skip" },
+    "sophia-infra:ingress": { mode: "skip" },
+  };
+  const secretKeys = ["sophia-infra:kubeconfig", "sophia-infra:redisPassword"];
+
+  it("an S3 backup target without credentials", () => {
+    const found = problems(
+      raw(
+        {
+          ...prod,
+          "sophia-infra:postgres": { backup: { mode: "s3", endpoint: "https://s3.example.test", bucket: "pg-b" } },
+        },
+        secretKeys,
+      ),
+    );
+    expect(found.map((p) => [p.path, p.message])).toEqual([
+      ["sophia-infra:postgresBackupAccessKeyId", "is a required secret (postgres.backup.mode is s3) and is not set"],
+      [
+        "sophia-infra:postgresBackupSecretAccessKey",
+        "is a required secret (postgres.backup.mode is s3) and is not set",
+      ],
+    ]);
+  });
+
+  it("production with fewer than 3 Postgres instances or Redis nodes", () => {
+    const found = problems(
+      raw(
+        {
+          ...prod,
+          "sophia-infra:postgres": { instances: 1 },
+          "sophia-infra:redis": { replicas: 2, sentinelQuorum: 2 },
+        },
+        secretKeys,
+      ),
+    );
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:postgres.instances", "sophia-infra:redis.replicas"]);
+    expect(found[0]?.fix).toBe("set postgres.instances: 3");
+    expect(found[1]?.message).toContain("production needs at least 3 Redis nodes");
+  });
+
+  it("a Sentinel quorum larger than the number of sentinels", () => {
+    const found = problems(raw({ ...prod, "sophia-infra:redis": { replicas: 3, sentinelQuorum: 4 } }, secretKeys));
+    expect(found).toEqual([
+      {
+        path: "sophia-infra:redis.sentinelQuorum",
+        message: "(4) is larger than the number of sentinels (3, one per Redis node): no failover could ever happen",
+        fix: "set it to at most 3 (a majority, 2, is usual)",
+      },
+    ]);
+  });
+
+  it("a Redis password the config files cannot carry", () => {
+    const found = problems(raw({ ...prod, "sophia-infra:redisPassword": 'has "quotes"' }, secretKeys));
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:redisPassword"]);
+  });
+
+  it("required Redis anti-affinity with too few realtime nodes", () => {
+    const node = (name: string, cls: string, role = "agent") => ({
+      name,
+      class: cls,
+      role,
+      machine: { source: "existing", address: `${name}.example.com` },
+    });
+    const found = problems(
+      raw(
+        {
+          ...prod,
+          "sophia-infra:kubernetes": { target: "cluster" },
+          "sophia-infra:cluster": {
+            mode: "k3s",
+            nodes: [node("core", "gh200", "server"), node("etl", "a100"), node("api", "rtx6000"), node("mcp", "a6000")],
+          },
+          "sophia-infra:sshPrivateKey": "k",
+          "sophia-infra:redis": { antiAffinity: "required" },
+        },
+        [...secretKeys, "sophia-infra:sshPrivateKey"],
+      ),
+    );
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:redis.antiAffinity"]);
+    expect(found[0]?.message).toContain(
+      "only 1 node(s) have the realtime class rtx6000; 2 Redis pod(s) could never be scheduled",
+    );
+  });
+
+  it("a chart mirror without a pinned chart, before anything is registered", () => {
+    const found = problems(
+      raw(
+        {
+          ...prod,
+          "sophia-infra:gpuOperator": { mode: "create" },
+          "sophia-infra:charts": { source: "mirror", directory: "/nonexistent-mirror" },
+        },
+        secretKeys,
+      ),
+    );
+    expect(found).toEqual([
+      {
+        path: "sophia-infra:charts.directory",
+        message: "has no gpu-operator-v25.10.1 (no /nonexistent-mirror/gpu-operator-v25.10.1/Chart.yaml)",
+        fix: "add chart gpu-operator v25.10.1 to the mirror",
+      },
+    ]);
   });
 });

@@ -22,8 +22,9 @@ describe("namespacePlan", () => {
       ["sophia-apps", "restricted", true],
       ["sophia-mcp", "restricted", true],
       ["sophia-data", "restricted", true],
+      ["cnpg-system", "restricted", false],
       ["cert-manager", "restricted", false],
-      ["ingress", "baseline", false],
+      ["ingress", "restricted", false],
       ["gpu-operator", "privileged", false],
       ["monitoring", "privileged", false],
     ]);
@@ -31,7 +32,12 @@ describe("namespacePlan", () => {
   });
 
   it("dev only gets the namespaces of its enabled layers", () => {
-    expect(namespacePlan(settingsOf("dev")).map((n) => n.name)).toEqual(["sophia-apps", "sophia-mcp", "sophia-data"]);
+    expect(namespacePlan(settingsOf("dev")).map((n) => n.name)).toEqual([
+      "sophia-apps",
+      "sophia-mcp",
+      "sophia-data",
+      "cnpg-system",
+    ]);
   });
 
   it("labels enforce the level and keep audit/warn at restricted, pinned to a version", () => {

@@ -1,0 +1,2 @@
+export * from "./gpu-operator";
+export * from "./gpu-operator-values";

@@ -1,0 +1,3 @@
+export * from "./cnpg-operator";
+export * from "./postgres-cluster";
+export * from "./postgres-objects";

@@ -1,0 +1,121 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import {
+  bootstrapSql,
+  clusterSpec,
+  objectNames,
+  objectStoreSpec,
+  podMonitorSpec,
+  scheduledBackupSpec,
+  type PostgresSettings,
+} from "./postgres-objects";
+
+export interface PostgresClusterArgs {
+  /** Namespace of the cluster (Pod Security `restricted`). */
+  readonly namespace: pulumi.Input<string>;
+  /** Cluster settings (instances, storage, image, placement, backup target). */
+  readonly settings: PostgresSettings;
+  /** Credentials for `settings.backup` (secrets). Required when it is set. */
+  readonly backupCredentials?: {
+    readonly accessKeyId: pulumi.Input<string>;
+    readonly secretAccessKey: pulumi.Input<string>;
+  };
+  /** Create a PodMonitor (needs the Prometheus operator's CRDs). @default false */
+  readonly podMonitor?: boolean;
+  /** The operator (CRDs, webhooks, backup plugin) the custom resources wait for. */
+  readonly operator?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * A CloudNativePG `Cluster` with pgvector, its bootstrap SQL, and (with a backup target) continuous
+ * WAL archiving and daily base backups through the Barman Cloud plugin.
+ * @see https://cloudnative-pg.io/documentation/current/cloudnative-pg.v1/#postgresql-cnpg-io-v1-Cluster
+ */
+export class PostgresCluster extends pulumi.ComponentResource {
+  /** Read-write Service host (the primary). */
+  public readonly host: pulumi.Output<string>;
+  /** Read-only Service host (the replicas). */
+  public readonly readOnlyHost: pulumi.Output<string>;
+  public readonly database: string;
+  /** Secret CloudNativePG creates with the app role's credentials (`username`, `password`, `uri`). */
+  public readonly appSecretName: string;
+
+  constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sophia:postgres:PostgresCluster", name, {}, opts);
+    const s = args.settings;
+    const names = objectNames(s);
+    const namespace = pulumi.output(args.namespace);
+    const labels = { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/part-of": "sophia" };
+    const meta = (objectName: string) => ({ name: objectName, namespace, labels });
+    const after = { parent: this, dependsOn: args.operator ?? [] };
+
+    const sql = new k8s.core.v1.ConfigMap(
+      `${name}-bootstrap-sql`,
+      {
+        metadata: meta(names.bootstrapConfigMap),
+        data: Object.fromEntries(bootstrapSql(s.database).map((f) => [f.name, f.sql])),
+      },
+      { parent: this },
+    );
+    const dependsOn: pulumi.Input<pulumi.Resource>[] = [sql, ...(args.operator ?? [])];
+    if (s.backup) {
+      const creds = args.backupCredentials;
+      if (!creds) throw new Error(`${name}: settings.backup is set but backupCredentials are missing`);
+      const secret = new k8s.core.v1.Secret(
+        `${name}-backup-s3`,
+        {
+          metadata: meta(names.backupSecret),
+          type: "Opaque",
+          stringData: {
+            ACCESS_KEY_ID: pulumi.secret(creds.accessKeyId),
+            SECRET_ACCESS_KEY: pulumi.secret(creds.secretAccessKey),
+            REGION: s.backup.region,
+          },
+        },
+        { parent: this },
+      );
+      const store = new k8s.apiextensions.CustomResource(
+        `${name}-object-store`,
+        {
+          apiVersion: "barmancloud.cnpg.io/v1",
+          kind: "ObjectStore",
+          metadata: meta(names.objectStore),
+          spec: objectStoreSpec(s, s.backup),
+        },
+        { ...after, dependsOn: [secret, ...(args.operator ?? [])] },
+      );
+      dependsOn.push(store);
+    }
+    const cluster = new k8s.apiextensions.CustomResource(
+      `${name}-cluster`,
+      { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: meta(s.name), spec: clusterSpec(s) },
+      { parent: this, dependsOn },
+    );
+    if (s.backup) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-daily-backup`,
+        {
+          apiVersion: "postgresql.cnpg.io/v1",
+          kind: "ScheduledBackup",
+          metadata: meta(names.scheduledBackup),
+          spec: scheduledBackupSpec(s),
+        },
+        { parent: this, dependsOn: [cluster] },
+      );
+    }
+    if (args.podMonitor) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-pod-monitor`,
+        { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: meta(s.name), spec: podMonitorSpec(s) },
+        { parent: this, dependsOn: [cluster] },
+      );
+    }
+
+    this.host = pulumi.interpolate`${s.name}-rw.${namespace}.svc.cluster.local`;
+    this.readOnlyHost = pulumi.interpolate`${s.name}-ro.${namespace}.svc.cluster.local`;
+    this.database = s.database;
+    this.appSecretName = `${s.name}-app`;
+    this.registerOutputs({ host: this.host, readOnlyHost: this.readOnlyHost, database: this.database });
+  }
+}

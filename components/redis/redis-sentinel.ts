@@ -1,0 +1,178 @@
+import { createHash } from "node:crypto";
+
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { readAsset } from "../assets";
+import type { Scheduling } from "../placement";
+import { SOPHIA_SENTINEL_TIMING, type SentinelTiming } from "./redis-config";
+import {
+  configData,
+  headlessServiceName,
+  labels,
+  networkPolicySpec,
+  podSpec,
+  REDIS_IMAGE,
+  REDIS_PORT,
+  SENTINEL_PORT,
+  type RedisSetSettings,
+} from "./redis-objects";
+
+export interface RedisSentinelArgs {
+  /** Namespace to deploy into (Pod Security `restricted`). */
+  readonly namespace: pulumi.Input<string>;
+  /** Redis nodes, each paired with a sentinel; the first start's master is pod 0. @default 3 */
+  readonly replicas?: number;
+  /** Sentinels that must agree the master is down. @default 2 */
+  readonly quorum?: number;
+  /** Password for Redis and Sentinel (a secret). */
+  readonly password: pulumi.Input<string>;
+  /** Where the pods run (from the placement table's `realtime` class). */
+  readonly scheduling: Scheduling;
+  /** @default "preferred" */
+  readonly antiAffinity?: "required" | "preferred";
+  /** Namespaces whose pods may connect (the applications). @default [] */
+  readonly clientNamespaces?: readonly string[];
+  /** Volume per node. @default "10Gi" */
+  readonly storageSize?: string;
+  /** @default SOPHIA_SENTINEL_TIMING (down-after 5 s, failover-timeout 30 s) */
+  readonly timing?: SentinelTiming;
+  /** @default REDIS_IMAGE */
+  readonly image?: string;
+}
+
+/**
+ * Redis with Sentinel as a StatefulSet of the official image: each pod runs a Redis server and a
+ * sentinel; AOF persistence, authentication everywhere, `min-replicas-to-write` bounding lost writes,
+ * anti-affinity, a PodDisruptionBudget and a NetworkPolicy.
+ * @see https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/
+ */
+export class RedisSentinel extends pulumi.ComponentResource {
+  /** The Sentinel master-set name clients ask for. */
+  public readonly masterName: string;
+  /** `host:port` of every sentinel (for Sentinel-aware clients). */
+  public readonly sentinels: pulumi.Output<string[]>;
+  /** Sentinel-aware connection URL with credentials (`redis+sentinel://`), secret. */
+  public readonly url: pulumi.Output<string>;
+  /** Name of the Secret holding `password`. */
+  public readonly secretName: pulumi.Output<string>;
+
+  constructor(name: string, args: RedisSentinelArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sophia:redis:RedisSentinel", name, {}, opts);
+    const namespace = pulumi.output(args.namespace);
+    this.masterName = "sophia";
+    const settings = (ns: string): RedisSetSettings => ({
+      name: "redis",
+      namespace: ns,
+      replicas: args.replicas ?? 3,
+      quorum: args.quorum ?? 2,
+      masterName: this.masterName,
+      timing: args.timing ?? SOPHIA_SENTINEL_TIMING,
+      image: args.image ?? REDIS_IMAGE,
+      storageSize: args.storageSize ?? "10Gi",
+      maxMemory: "1536mb",
+      resources: { cpu: "500m", memory: "2Gi", memoryLimit: "2Gi" },
+      scheduling: args.scheduling,
+      antiAffinity: args.antiAffinity ?? "preferred",
+      secretName: "redis-auth",
+    });
+    const s = settings("");
+    const meta = (objectName: string) => ({ name: objectName, namespace, labels: labels(s) });
+
+    const secret = new k8s.core.v1.Secret(
+      `${name}-auth`,
+      { metadata: meta(s.secretName), type: "Opaque", stringData: { password: pulumi.secret(args.password) } },
+      { parent: this },
+    );
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      { metadata: meta("redis-config"), data: configData(s, readAsset("redis/start.sh")) },
+      { parent: this },
+    );
+    const ports = [
+      { name: "redis", port: REDIS_PORT, targetPort: "redis" },
+      { name: "sentinel", port: SENTINEL_PORT, targetPort: "sentinel" },
+    ];
+    const headless = new k8s.core.v1.Service(
+      `${name}-headless`,
+      {
+        metadata: meta(headlessServiceName(s)),
+        // Peers must resolve each other before they are ready (a replica syncing, a sentinel starting).
+        spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: labels(s), ports },
+      },
+      { parent: this },
+    );
+    new k8s.core.v1.Service(
+      `${name}-sentinel`,
+      {
+        metadata: meta("redis-sentinel"),
+        spec: { selector: labels(s), ports: [ports[1]!] },
+      },
+      { parent: this },
+    );
+    new k8s.apps.v1.StatefulSet(
+      `${name}`,
+      {
+        metadata: meta(s.name),
+        spec: {
+          replicas: s.replicas,
+          serviceName: headless.metadata.name,
+          selector: { matchLabels: labels(s) },
+          // Pod 0 must be up first on a fresh start: it is the initial master the others replicate.
+          podManagementPolicy: "OrderedReady",
+          updateStrategy: { type: "RollingUpdate" },
+          template: {
+            metadata: {
+              labels: labels(s),
+              // A config change rolls the pods.
+              annotations: { "sophia-intel.ai/config-hash": config.data.apply(hash) },
+            },
+            spec: podSpec(s, "redis-config"),
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "data" },
+              spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: s.storageSize } } },
+            },
+          ],
+        },
+      },
+      { parent: this, dependsOn: [secret, config] },
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      // One node at a time: the remaining sentinels keep their quorum and a replica stays current.
+      { metadata: meta("redis"), spec: { maxUnavailable: 1, selector: { matchLabels: labels(s) } } },
+      { parent: this },
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network`,
+      { metadata: meta("redis"), spec: networkPolicySpec(s, args.clientNamespaces ?? []) },
+      { parent: this },
+    );
+
+    this.sentinels = namespace.apply((ns) =>
+      Array.from(
+        { length: s.replicas },
+        (_, i) => `${s.name}-${i}.${headlessServiceName(s)}.${ns}.svc.cluster.local:${SENTINEL_PORT}`,
+      ),
+    );
+    this.url = pulumi.secret(
+      pulumi
+        .all([this.sentinels, args.password])
+        .apply(
+          ([hosts, password]) =>
+            `redis+sentinel://:${encodeURIComponent(password)}@${hosts.join(",")}/${this.masterName}`,
+        ),
+    );
+    this.secretName = secret.metadata.name;
+    this.registerOutputs({ masterName: this.masterName, sentinels: this.sentinels, url: this.url });
+  }
+}
+
+function hash(data: Record<string, string> | undefined): string {
+  return createHash("sha256")
+    .update(JSON.stringify(Object.entries(data ?? {}).sort()))
+    .digest("hex")
+    .slice(0, 16);
+}

@@ -1,0 +1,183 @@
+/**
+ * The platform-services layer (spec sections 2, 6, 7, 10): the GPU operator, Postgres, Redis,
+ * TLS and ingress, and monitoring, on the Kubernetes provider, wired to each other.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { resolve } from "node:path";
+
+import type { ChartSource } from "../components/charts";
+import { GpuOperator } from "../components/gpu-operator";
+import { dnsRecords, Ingress, type DnsRecord } from "../components/ingress";
+import { Monitoring } from "../components/monitoring";
+import { schedulingFor } from "../components/placement";
+import { CloudNativePgOperator, POSTGRES_IMAGE, PostgresCluster } from "../components/postgres";
+import { RedisSentinel } from "../components/redis";
+import type { StackConfig } from "./config/load";
+import { enabledCharts } from "./config/rules";
+import type { Settings } from "./config/schema";
+import { PROJECT_ROOT } from "./local-files";
+
+const ns = "sophia-infra";
+
+export interface PlatformServicesOutputs {
+  readonly postgres?: { host: pulumi.Output<string>; database: string; appSecretName: string };
+  readonly redis?: { url: pulumi.Output<string>; masterName: string; sentinels: pulumi.Output<string[]> };
+  readonly ingress?: Ingress;
+  readonly dnsRecords: DnsRecord[];
+  readonly grafanaUrl?: string;
+}
+
+/** Where Helm charts come from for these settings (none when rendering manifests). */
+export function chartSourceFor(s: Settings): ChartSource {
+  if (s.kubernetes.target === "render") return { source: "none" };
+  if (s.charts.source === "mirror") return { source: "mirror", directory: resolve(PROJECT_ROOT, s.charts.directory) };
+  return { source: "remote" };
+}
+
+export function platformServices(
+  config: StackConfig,
+  provider: k8s.Provider,
+  namespaces: Record<string, pulumi.Output<string>>,
+): PlatformServicesOutputs {
+  const s = config.settings;
+  const opts = { providers: [provider] };
+  const chartSource = chartSourceFor(s);
+  if (chartSource.source === "none" && enabledCharts(s).length > 0) {
+    void pulumi.log.warn(
+      `kubernetes.target is render: the Helm releases (${enabledCharts(s)
+        .map((c) => c.chart)
+        .join(", ")}) are not rendered (a release installs into a cluster); everything else is`,
+    );
+  }
+  const namespace = (name: string): pulumi.Output<string> => {
+    const n = namespaces[name];
+    if (!n) throw new Error(`platform services: namespace ${name} is not in the namespace plan`);
+    return n;
+  };
+  // No controller runs where objects go (dev's local API server): admission webhooks could never answer.
+  const controllersRun = !s.kubernetes.skipAwait;
+
+  const monitoring =
+    s.monitoring.mode === "create"
+      ? new Monitoring(
+          "monitoring",
+          {
+            domain: s.domain,
+            namespace: namespace("monitoring"),
+            chartSource,
+            grafanaAdminPassword: config.requireSecret(`${ns}:grafanaAdminPassword`),
+            slackChannel: s.monitoring.slackChannel,
+            slackWebhookUrl: config.requireSecret(`${ns}:slackWebhookUrl`),
+            ...(s.monitoring.pagerduty
+              ? { pagerdutyRoutingKey: config.requireSecret(`${ns}:pagerdutyRoutingKey`) }
+              : {}),
+            ...(s.ingress.mode === "create" ? { gateway: { name: "sophia", namespace: namespace("ingress") } } : {}),
+            retention: s.monitoring.retention,
+            prometheusStorage: s.monitoring.prometheusStorage,
+          },
+          opts,
+        )
+      : undefined;
+  const monitors = monitoring !== undefined;
+
+  if (s.gpuOperator.mode === "create") {
+    new GpuOperator(
+      "gpu-operator",
+      {
+        namespace: namespace("gpu-operator"),
+        chartSource,
+        chartVersion: s.gpuOperator.chartVersion,
+        driver: s.gpuOperator.driver,
+        timeSlicing: s.gpuOperator.timeSlicing,
+        serviceMonitorLabels: {},
+        dependsOn: monitoring?.prometheusOperator ?? [],
+      },
+      opts,
+    );
+  }
+
+  const ingress =
+    s.ingress.mode === "create"
+      ? new Ingress(
+          "ingress",
+          {
+            domain: s.domain,
+            acme: s.ingress.acme,
+            acmeEmail: s.ingress.acmeEmail,
+            certManagerNamespace: namespace("cert-manager"),
+            ingressNamespace: namespace("ingress"),
+            routeNamespaces: ["sophia-apps", "sophia-mcp", "monitoring"],
+            chartSource,
+            serviceMonitor: monitors,
+          },
+          opts,
+        )
+      : undefined;
+
+  let postgres: PlatformServicesOutputs["postgres"];
+  if (s.postgres.mode === "create") {
+    const backup = s.postgres.backup.mode === "s3" ? s.postgres.backup : undefined;
+    const operator = new CloudNativePgOperator(
+      "cnpg",
+      { namespace: namespace("cnpg-system"), chartSource, backupPlugin: backup !== undefined, controllersRun },
+      opts,
+    );
+    const cluster = new PostgresCluster(
+      "postgres",
+      {
+        namespace: namespace("sophia-data"),
+        settings: {
+          name: "postgres",
+          environment: s.environment,
+          instances: s.postgres.instances,
+          storageSize: s.postgres.storageSize,
+          database: s.postgres.database,
+          image: POSTGRES_IMAGE,
+          scheduling: schedulingFor("realtime", s.placement),
+          resources: { cpu: "2", memory: "8Gi" },
+          ...(backup ? { backup } : {}),
+        },
+        ...(backup
+          ? {
+              backupCredentials: {
+                accessKeyId: config.requireSecret(`${ns}:postgresBackupAccessKeyId`),
+                secretAccessKey: config.requireSecret(`${ns}:postgresBackupSecretAccessKey`),
+              },
+            }
+          : {}),
+        podMonitor: monitors,
+        operator: [...operator.ready, ...(monitoring?.prometheusOperator ?? [])],
+      },
+      opts,
+    );
+    postgres = { host: cluster.host, database: cluster.database, appSecretName: cluster.appSecretName };
+  }
+
+  let redis: PlatformServicesOutputs["redis"];
+  if (s.redis.mode === "create") {
+    const r = new RedisSentinel(
+      "redis",
+      {
+        namespace: namespace("sophia-data"),
+        replicas: s.redis.replicas,
+        quorum: s.redis.sentinelQuorum,
+        password: config.requireSecret(`${ns}:redisPassword`),
+        scheduling: schedulingFor("realtime", s.placement),
+        antiAffinity: s.redis.antiAffinity,
+        clientNamespaces: ["sophia-apps", "sophia-mcp"],
+        storageSize: s.redis.storageSize,
+      },
+      opts,
+    );
+    redis = { url: r.url, masterName: r.masterName, sentinels: r.sentinels };
+  }
+
+  return {
+    ...(postgres ? { postgres } : {}),
+    ...(redis ? { redis } : {}),
+    ...(ingress ? { ingress } : {}),
+    dnsRecords: s.ingress.mode === "create" ? dnsRecords(s.domain, s.ingress.publicAddresses) : [],
+    ...(monitoring ? { grafanaUrl: monitoring.grafanaUrl } : {}),
+  };
+}

@@ -1,0 +1,122 @@
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+
+import {
+  alertmanagerConfig,
+  alertRules,
+  alloyValues,
+  dashboards,
+  kubePrometheusStackValues,
+  lokiValues,
+} from "../../components/monitoring";
+
+interface AlertmanagerYaml {
+  route: { receiver: string; routes: unknown[] };
+  receivers: { name: string; slack_configs?: unknown[]; pagerduty_configs?: unknown[] }[];
+}
+
+describe("AlertManager routing", () => {
+  const config = parse(
+    alertmanagerConfig({
+      slackChannel: "#sophia-alerts",
+      slackWebhookUrl: "https://hooks.example/x",
+      pagerdutyRoutingKey: "pd-key",
+    }),
+  ) as AlertmanagerYaml;
+  it("sends every alert to Slack #sophia-alerts and critical ones to PagerDuty too", () => {
+    expect(config.route.receiver).toBe("slack");
+    expect(config.route.routes).toEqual([
+      { receiver: "pagerduty", matchers: ['severity="critical"'], continue: true },
+      { receiver: "slack", matchers: ['severity=~"critical|warning"'] },
+    ]);
+    expect(config.receivers.map((r) => r.name)).toEqual(["slack", "pagerduty"]);
+    expect(config.receivers[0]?.slack_configs?.[0]).toMatchObject({
+      api_url: "https://hooks.example/x",
+      channel: "#sophia-alerts",
+    });
+    expect(config.receivers[1]?.pagerduty_configs).toEqual([{ routing_key: "pd-key", send_resolved: true }]);
+  });
+  it("has no PagerDuty receiver without a routing key", () => {
+    const noPaging = parse(
+      alertmanagerConfig({ slackChannel: "#a", slackWebhookUrl: "https://h" }),
+    ) as AlertmanagerYaml;
+    expect(noPaging.receivers.map((r) => r.name)).toEqual(["slack"]);
+    expect(noPaging.route.routes).toHaveLength(1);
+  });
+});
+
+describe("alert rules", () => {
+  const rules = alertRules().groups.flatMap((g) => g.rules) as {
+    alert: string;
+    expr: string;
+    for: string;
+    labels: { severity: string };
+  }[];
+  it("cover the plan's targets", () => {
+    expect(rules.map((r) => [r.alert, r.labels.severity, r.for])).toEqual([
+      ["SophiaApiLatencyP95High", "critical", "10m"],
+      ["SophiaApiErrorRateHigh", "critical", "10m"],
+      ["SophiaTargetDown", "critical", "5m"],
+      ["SophiaGpuSaturated", "warning", "15m"],
+      ["SophiaGpuMemoryNearlyFull", "warning", "10m"],
+    ]);
+  });
+  it("use the plan's thresholds: p95 over 200 ms, errors over 0.1%", () => {
+    expect(rules[0]!.expr).toMatch(/histogram_quantile\(0\.95,[\s\S]*\) > 0\.2\s*$/);
+    expect(rules[1]!.expr).toMatch(/> 0\.001\s*$/);
+    expect(rules[3]!.expr).toContain("DCGM_FI_DEV_GPU_UTIL");
+  });
+});
+
+describe("charts' values", () => {
+  it("Grafana: login required, admin from a Secret, at monitor.<domain>, Loki as a data source", () => {
+    const v = kubePrometheusStackValues({
+      domain: "sophia-intel.ai",
+      storageSize: "50Gi",
+      retention: "30d",
+      lokiUrl: "http://loki",
+    });
+    expect(v.grafana.admin).toEqual({
+      existingSecret: "grafana-admin",
+      userKey: "admin-user",
+      passwordKey: "admin-password",
+    });
+    expect(v.grafana["grafana.ini"]).toEqual({
+      server: { domain: "monitor.sophia-intel.ai", root_url: "https://monitor.sophia-intel.ai" },
+      "auth.anonymous": { enabled: false },
+      users: { allow_sign_up: false },
+      security: { cookie_secure: true, disable_gravatar: true },
+    });
+    expect(v.grafana.additionalDataSources).toEqual([
+      { name: "Loki", type: "loki", uid: "loki", url: "http://loki", access: "proxy" },
+    ]);
+    expect(v.alertmanager.alertmanagerSpec.configSecret).toBe("alertmanager-sophia");
+    expect(JSON.stringify(v)).not.toMatch(/hooks|routing_key|password":/);
+  });
+  it("Loki: single binary on a volume with retention", () => {
+    const v = lokiValues({ storageSize: "50Gi", retention: "720h" });
+    expect(v.deploymentMode).toBe("SingleBinary");
+    expect(v.singleBinary).toEqual({ replicas: 1, persistence: { size: "50Gi" } });
+    expect(v.loki.limits_config).toEqual({ retention_period: "720h" });
+  });
+  it("Alloy: one replica shipping pod logs to Loki, non-root and read-only", () => {
+    const v = alloyValues({ lokiPushUrl: "http://loki-gateway.monitoring.svc.cluster.local/loki/api/v1/push" });
+    expect(v.controller).toEqual({ type: "deployment", replicas: 1 });
+    expect(v.alloy.configMap.content).toContain(
+      'url = "http://loki-gateway.monitoring.svc.cluster.local/loki/api/v1/push"',
+    );
+    expect(v.alloy.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
+  });
+  it("GPU dashboard: valid JSON over DCGM metrics", () => {
+    const gpu = JSON.parse(dashboards()["gpu.json"]!) as { uid: string; panels: { targets: { expr: string }[] }[] };
+    expect(gpu.uid).toBe("sophia-gpus");
+    expect(gpu.panels.map((p) => p.targets[0]!.expr.split("{")[0])).toEqual([
+      "DCGM_FI_DEV_GPU_UTIL",
+      "DCGM_FI_DEV_FB_USED",
+      "DCGM_FI_DEV_POWER_USAGE",
+      "DCGM_FI_DEV_GPU_TEMP",
+      "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE",
+      "DCGM_FI_DEV_XID_ERRORS",
+    ]);
+  });
+});
