@@ -7,8 +7,10 @@
  *   - the engine's floor: a preview of an empty program with the same plugins;
  *   - the unit suite's wall time;
  *   - Redis failover time with our Sentinel settings against the Bitnami chart's defaults (real
- *     redis-server and redis-sentinel on loopback, 3 + 3 processes, the master killed).
- * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis]
+ *     redis-server and redis-sentinel on loopback, 3 + 3 processes, the master killed);
+ *   - production's preview with the 16-server MCP catalog against a 160-server one (how the
+ *     program's evaluation grows with the catalog).
+ * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp]
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -33,7 +35,7 @@ const runsArg = args.indexOf("--runs");
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
 const onlyArg = args.indexOf("--only");
 const sections = new Set(
-  onlyArg >= 0 ? (args[onlyArg + 1] ?? "").split(",") : ["toolchain", "preview", "unit", "redis"],
+  onlyArg >= 0 ? (args[onlyArg + 1] ?? "").split(",") : ["toolchain", "preview", "unit", "redis", "mcp"],
 );
 
 function seconds(start: bigint): number {
@@ -210,11 +212,45 @@ async function redisFigures(): Promise<void> {
   console.log(`  ratio: ${(bitnami.writable / oursWritable).toFixed(1)}x faster with ours`);
 }
 
+/** Production's preview with `extra` MCP servers added to the catalog (no secrets, ports from 9100). */
+function mcpPreview(env: Record<string, string>, extra: number): { seconds: number; resources: number } {
+  const ws = new PulumiWorkspace(env, { passphrase: "bench" });
+  try {
+    prepareEscStack(ws, "production");
+    const servers = Array.from({ length: extra }, (_, i) => ({ name: `bench-${i}`, port: 9100 + i }));
+    ws.must(["config", "set", "--stack", "production", "--path", "sophia-infra:mcp.servers", JSON.stringify(servers)]);
+    const times: number[] = [];
+    let resources = 0;
+    for (let i = 0; i < runs; i++) {
+      const r = ws.pulumi(["preview", "--stack", "production", "--json"]);
+      if (r.code !== 0) throw new Error(`preview failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+      times.push(r.seconds);
+      resources = (parseJson<PreviewJson>(r).steps ?? []).length;
+    }
+    return { seconds: median(times), resources };
+  } finally {
+    ws.cleanup();
+  }
+}
+
+function mcpFigures(env: Record<string, string>): void {
+  console.log(`MCP catalog size: production preview (median of ${runs})`);
+  const small = mcpPreview(env, 0);
+  const large = mcpPreview(env, 144);
+  console.log(`  16 servers:  ${fmt(small.seconds)}  ${small.resources} resources`);
+  console.log(`  160 servers: ${fmt(large.seconds)}  ${large.resources} resources`);
+  const perServer = (large.seconds - small.seconds) / 144;
+  console.log(
+    `  10x servers took ${(large.seconds / small.seconds).toFixed(2)}x the time; ${(perServer * 1000).toFixed(0)} ms per added server (${((large.resources - small.resources) / 144).toFixed(0)} resources each)`,
+  );
+}
+
 async function main(): Promise<void> {
   if (sections.has("toolchain")) toolchainFigures();
   if (sections.has("preview")) previewFigures(toolchainEnv());
   if (sections.has("unit")) unitFigures();
   if (sections.has("redis")) await redisFigures();
+  if (sections.has("mcp")) mcpFigures(toolchainEnv());
 }
 
 main().catch((err: unknown) => {

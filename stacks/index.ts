@@ -8,6 +8,7 @@ import { namespacePlan, PlatformNamespaces } from "../components/platform";
 import { sophiaCollections, WeaviateCollections } from "../components/weaviate";
 import { loadConfig } from "./config/load";
 import { createKubernetesProvider } from "./kubernetes-provider";
+import { applications } from "./applications";
 import { layerModes, pendingLayers } from "./layers";
 import { platformServices } from "./platform-services";
 import { registerTransforms } from "./transforms";
@@ -43,6 +44,11 @@ const collections =
       })
     : undefined;
 
+const apps =
+  k8sProvider && namespaces
+    ? applications(config, k8sProvider, namespaces.names, services, weaviate)
+    : { mcpServers: {} };
+
 export const environment = settings.environment;
 export const domain = settings.domain;
 export const endpoints = {
@@ -67,3 +73,5 @@ export const dataServices = {
 /** Records to create at the registrar for the public hosts (empty values: set ingress.publicAddresses). */
 export const dnsRecords = services.dnsRecords;
 export const grafanaUrl = services.grafanaUrl ?? null;
+/** Public URL of each MCP server (`mcp.<domain>/mcp/<name>`, bearer token required). */
+export const mcpServers = apps.mcpServers;

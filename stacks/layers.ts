@@ -11,8 +11,6 @@ export interface PendingLayer {
 
 const pendingIssues: Record<string, string> = {
   cluster: "GPU nodes and k3s (issue #3)",
-  mcp: "applications (issue #5)",
-  backend: "applications (issue #5)",
   frontend: "Vercel frontend (issue #7)",
 };
 
@@ -20,8 +18,6 @@ const pendingIssues: Record<string, string> = {
 export function pendingLayers(s: Settings): PendingLayer[] {
   const enabled: Record<string, boolean> = {
     cluster: s.cluster.mode !== "skip",
-    mcp: s.mcp.mode === "create",
-    backend: s.backend.mode === "create",
     frontend: s.frontend.mode !== "skip",
   };
   return Object.entries(enabled)
@@ -41,6 +37,7 @@ export function layerModes(s: Settings): Record<string, string> {
     monitoring: s.monitoring.mode,
     mcp: s.mcp.mode,
     backend: s.backend.mode,
+    inference: s.inference.mode,
     weaviate: s.weaviate.mode,
     frontend: s.frontend.mode,
   };

@@ -21,7 +21,12 @@ import { PROJECT_ROOT } from "./local-files";
 const ns = "sophia-infra";
 
 export interface PlatformServicesOutputs {
-  readonly postgres?: { host: pulumi.Output<string>; database: string; appSecretName: string };
+  readonly postgres?: {
+    host: pulumi.Output<string>;
+    database: string;
+    appSecretName: string;
+    url: pulumi.Output<string>;
+  };
   readonly redis?: { url: pulumi.Output<string>; masterName: string; sentinels: pulumi.Output<string[]> };
   readonly ingress?: Ingress;
   readonly dnsRecords: DnsRecord[];
@@ -146,12 +151,19 @@ export function platformServices(
               },
             }
           : {}),
+        appPassword: config.requireSecret(`${ns}:postgresPassword`),
+        clientNamespaces: ["sophia-apps", "sophia-mcp"],
         podMonitor: monitors,
         operator: [...operator.ready, ...(monitoring?.prometheusOperator ?? [])],
       },
       opts,
     );
-    postgres = { host: cluster.host, database: cluster.database, appSecretName: cluster.appSecretName };
+    postgres = {
+      host: cluster.host,
+      database: cluster.database,
+      appSecretName: cluster.appSecretName,
+      url: cluster.url,
+    };
   }
 
   let redis: PlatformServicesOutputs["redis"];

@@ -14,7 +14,6 @@ export const NODE_CLASS_TAINT = "sophia-intel.ai/node-class";
 
 type Affinity = k8s.types.input.core.v1.Affinity;
 type Toleration = k8s.types.input.core.v1.Toleration;
-type Taint = k8s.types.input.core.v1.Taint;
 
 export interface Scheduling {
   /** Node affinity (required) to the workload class's GPU class. */
@@ -43,7 +42,10 @@ export function everyNodeClassTolerations(): Toleration[] {
 }
 
 /** The labels and taints of a node of `nodeClass` (applied by the cluster layer). */
-export function nodeLabelsAndTaints(nodeClass: NodeClass): { labels: Record<string, string>; taints: Taint[] } {
+export function nodeLabelsAndTaints(nodeClass: NodeClass): {
+  labels: Record<string, string>;
+  taints: { key: string; value: string; effect: "NoSchedule" }[];
+} {
   return {
     labels: { [NODE_CLASS_LABEL]: nodeClass },
     taints: [{ key: NODE_CLASS_TAINT, value: nodeClass, effect: "NoSchedule" }],

@@ -7,6 +7,7 @@ import {
   objectNames,
   objectStoreSpec,
   podMonitorSpec,
+  networkPolicySpec,
   scheduledBackupSpec,
   type PostgresSettings,
 } from "./postgres-objects";
@@ -21,6 +22,10 @@ export interface PostgresClusterArgs {
     readonly accessKeyId: pulumi.Input<string>;
     readonly secretAccessKey: pulumi.Input<string>;
   };
+  /** Password of the application role (a secret). */
+  readonly appPassword: pulumi.Input<string>;
+  /** Namespaces whose pods may connect. @default [] */
+  readonly clientNamespaces?: readonly string[];
   /** Create a PodMonitor (needs the Prometheus operator's CRDs). @default false */
   readonly podMonitor?: boolean;
   /** The operator (CRDs, webhooks, backup plugin) the custom resources wait for. */
@@ -38,8 +43,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
   /** Read-only Service host (the replicas). */
   public readonly readOnlyHost: pulumi.Output<string>;
   public readonly database: string;
-  /** Secret CloudNativePG creates with the app role's credentials (`username`, `password`, `uri`). */
+  /** Secret with the app role's credentials (`username`, `password`). */
   public readonly appSecretName: string;
+  /** `postgresql://` URL of the primary with the app role's credentials (secret). */
+  public readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:postgres:PostgresCluster", name, {}, opts);
@@ -58,7 +65,21 @@ export class PostgresCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const dependsOn: pulumi.Input<pulumi.Resource>[] = [sql, ...(args.operator ?? [])];
+    const credentials = new k8s.core.v1.Secret(
+      `${name}-app-credentials`,
+      {
+        metadata: meta(names.appCredentials),
+        type: "kubernetes.io/basic-auth",
+        stringData: { username: s.database, password: pulumi.secret(args.appPassword) },
+      },
+      { parent: this },
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network`,
+      { metadata: meta(s.name), spec: networkPolicySpec(s, args.clientNamespaces ?? []) },
+      { parent: this },
+    );
+    const dependsOn: pulumi.Input<pulumi.Resource>[] = [sql, credentials, ...(args.operator ?? [])];
     if (s.backup) {
       const creds = args.backupCredentials;
       if (!creds) throw new Error(`${name}: settings.backup is set but backupCredentials are missing`);
@@ -115,7 +136,15 @@ export class PostgresCluster extends pulumi.ComponentResource {
     this.host = pulumi.interpolate`${s.name}-rw.${namespace}.svc.cluster.local`;
     this.readOnlyHost = pulumi.interpolate`${s.name}-ro.${namespace}.svc.cluster.local`;
     this.database = s.database;
-    this.appSecretName = `${s.name}-app`;
+    this.appSecretName = names.appCredentials;
+    this.url = pulumi.secret(
+      pulumi
+        .all([this.host, args.appPassword])
+        .apply(
+          ([host, password]) =>
+            `postgresql://${s.database}:${encodeURIComponent(password)}@${host}:5432/${s.database}?sslmode=require`,
+        ),
+    );
     this.registerOutputs({ host: this.host, readOnlyHost: this.readOnlyHost, database: this.database });
   }
 }

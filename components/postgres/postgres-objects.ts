@@ -5,6 +5,8 @@
  * @see https://cloudnative-pg.io/documentation/current/
  * @see https://cloudnative-pg.io/plugin-barman-cloud/docs/
  */
+import type * as k8s from "@pulumi/kubernetes";
+
 import { readAsset, renderTemplate } from "../assets";
 import type { Scheduling } from "../placement";
 
@@ -44,6 +46,7 @@ export function objectNames(s: PostgresSettings) {
   return {
     bootstrapConfigMap: `${s.name}-bootstrap-sql`,
     backupSecret: `${s.name}-backup-s3`,
+    appCredentials: `${s.name}-app-credentials`,
     objectStore: `${s.name}-backups`,
     scheduledBackup: `${s.name}-daily`,
   };
@@ -75,6 +78,8 @@ export function clusterSpec(s: PostgresSettings): Record<string, unknown> {
       initdb: {
         database: s.database,
         owner: s.database,
+        // Our credentials (from secrets), so other layers get the connection URL from outputs.
+        secret: { name: names.appCredentials },
         postInitApplicationSQLRefs: {
           configMapRefs: bootstrapSql(s.database).map(({ name }) => ({ name: names.bootstrapConfigMap, key: name })),
         },
@@ -136,5 +141,31 @@ export function podMonitorSpec(s: PostgresSettings): Record<string, unknown> {
   return {
     selector: { matchLabels: { "cnpg.io/cluster": s.name } },
     podMetricsEndpoints: [{ port: "metrics" }],
+  };
+}
+
+/**
+ * Ingress to the instances from the applications and the operator, replication between instances;
+ * egress to the other instances, the Kubernetes API (the instance manager) and object storage.
+ */
+export function networkPolicySpec(
+  s: PostgresSettings,
+  clientNamespaces: readonly string[],
+): k8s.types.input.networking.v1.NetworkPolicySpec {
+  const instances = { podSelector: { matchLabels: { "cnpg.io/cluster": s.name } } };
+  const ns = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+  const tcp = (port: number) => ({ protocol: "TCP", port });
+  return {
+    podSelector: { matchLabels: { "cnpg.io/cluster": s.name } },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [
+      { from: [instances, ...clientNamespaces.map(ns)], ports: [tcp(5432)] },
+      // The operator reaches each instance manager's status endpoint; Prometheus the exporter.
+      { from: [ns("cnpg-system"), ns("monitoring")], ports: [tcp(8000), tcp(9187)] },
+    ],
+    egress: [
+      { to: [instances], ports: [tcp(5432), tcp(8000)] },
+      { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(443), tcp(6443)] },
+    ],
   };
 }

@@ -131,7 +131,8 @@ function requiredWhenText(): Map<string, string> {
     postgres: { mode: "create", backup: { mode: "s3" } },
     monitoring: { mode: "create", pagerduty: true },
     weaviate: { mode: "cloud" },
-    mcp: { mode: "create", servers: { x: { secrets: ["X"] } } },
+    mcp: { mode: "create", tag: "1.0.0", servers: [] },
+    redis: { mode: "create" },
     frontend: { mode: "vercel" },
   };
   return new Map(SECRETS.map((s) => [s.key, s.requiredWhen(all as never) ?? "optional"] as const));

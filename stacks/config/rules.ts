@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { CHARTS, mirrorEntry, type ChartPin } from "../../components/charts/chart-release";
+import { resolveCatalog } from "../../components/mcp/catalog";
 import { PASSWORD_FORBIDDEN } from "../../components/redis/redis-config";
 import { PROJECT_ROOT } from "../local-files";
 import type { ConfigProblem } from "./load";
@@ -144,22 +145,7 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
     add("backend.minReplicas", "is greater than backend.maxReplicas", "make minReplicas <= maxReplicas");
   }
   if (s.mcp.mode === "create") {
-    const mcpSecrets = secrets[`${ns}:mcpSecrets`];
-    const provided = mcpSecrets ? (JSON.parse(mcpSecrets) as Record<string, Record<string, string>>) : {};
-    for (const [name, server] of Object.entries(s.mcp.servers ?? {})) {
-      if (server.minReplicas > server.maxReplicas) {
-        add(`mcp.servers.${name}.minReplicas`, "is greater than maxReplicas", "make minReplicas <= maxReplicas");
-      }
-      for (const v of server.secrets) {
-        if (provided[name]?.[v] === undefined) {
-          add(
-            `mcpSecrets`,
-            `has no ${name}.${v} (declared in mcp.servers.${name}.secrets)`,
-            `add ${name}: { ${v}: <secret> }`,
-          );
-        }
-      }
-    }
+    problems.push(...mcpCatalogChecks(s, secrets));
   }
   return problems;
 }
@@ -172,4 +158,66 @@ export function enabledCharts(s: Settings): ChartPin[] {
   if (s.ingress.mode === "create") pins.push(CHARTS.certManager, CHARTS.envoyGateway);
   if (s.monitoring.mode === "create") pins.push(CHARTS.kubePrometheusStack, CHARTS.loki, CHARTS.alloy);
   return pins;
+}
+
+/** The MCP catalog: unique names and ports, sane replica bounds, declared secrets provided, placeable. */
+function mcpCatalogChecks(s: Settings, secrets: Readonly<Record<string, string>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string, fix: string) => problems.push({ path: `${ns}:${path}`, message, fix });
+  const entries = s.mcp.servers ?? [];
+  const firstIndex = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const first = firstIndex.get(e.name);
+    if (first !== undefined) {
+      add(`mcp.servers.${i}.name`, `"${e.name}" is also entry ${first}`, "merge the two entries or rename one");
+    } else firstIndex.set(e.name, i);
+    if (e.image !== undefined && /[:@][^/]*$/.test(e.image)) {
+      add(
+        `mcp.servers.${i}.image`,
+        `"${e.image}" carries a tag or digest`,
+        "give the repository only and pin the version in `tag`",
+      );
+    }
+  });
+  const entryPath = (name: string) => {
+    const i = firstIndex.get(name);
+    return i === undefined ? `mcp.servers (default entry ${name})` : `mcp.servers.${i}`;
+  };
+  const catalog = resolveCatalog(s.mcp);
+  const byPort = new Map<number, string>();
+  const provided = secrets[`${ns}:mcpSecrets`]
+    ? (JSON.parse(secrets[`${ns}:mcpSecrets`]!) as Record<string, Record<string, string>>)
+    : {};
+  const nodeClasses = s.cluster.mode === "k3s" ? new Set(s.cluster.nodes.map((n) => n.class)) : undefined;
+  for (const server of catalog) {
+    const other = byPort.get(server.port);
+    if (other !== undefined) {
+      add(`${entryPath(server.name)}.port`, `${server.port} is also ${other}'s port`, "give each server its own port");
+    } else byPort.set(server.port, server.name);
+    if (server.minReplicas > server.maxReplicas) {
+      add(
+        `${entryPath(server.name)}.minReplicas`,
+        `(${server.minReplicas}) is greater than maxReplicas (${server.maxReplicas})`,
+        "make minReplicas <= maxReplicas",
+      );
+    }
+    for (const v of server.secrets) {
+      if (provided[server.name]?.[v] === undefined) {
+        add(
+          "mcpSecrets",
+          `has no ${server.name}.${v} (a secret the ${server.name} MCP server reads)`,
+          `add ${server.name}: { ${v}: <secret> } to mcpSecrets`,
+        );
+      }
+    }
+    const nodeClass = s.placement[server.workloadClass];
+    if (nodeClasses && !nodeClasses.has(nodeClass)) {
+      add(
+        `${entryPath(server.name)}.workloadClass`,
+        `${server.workloadClass} maps to ${nodeClass}, and no cluster node has that class: ${server.name} could never be scheduled`,
+        `add a ${nodeClass} node or choose another workload class`,
+      );
+    }
+  }
+  return problems;
 }

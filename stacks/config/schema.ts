@@ -273,20 +273,35 @@ const egressRule = z.strictObject({
   port: z.int().min(1).max(65535).default(443).describe("Destination TCP port."),
 });
 
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, "must be a Kubernetes quantity like 500m or 2Gi");
+const resources = z.strictObject({
+  requests: z.strictObject({ cpu: quantity, memory: quantity }),
+  limits: z.strictObject({ cpu: quantity, memory: quantity }),
+});
+
+/**
+ * A catalog entry. Fields left out keep the spec's entry (for its 16 servers) or the catalog
+ * defaults (components/mcp/catalog.ts), so an override names only what it changes.
+ */
 const mcpServer = z.strictObject({
-  tag: pinnedTag.optional().describe("Image tag; defaults to `mcp.tag`."),
-  image: z.string().optional().describe("Image repository; defaults to `scoobyjava15/sophia-mcp-<name>`."),
-  port: z.int().min(1).max(65535).default(8080).describe("Container port (Streamable HTTP at `/mcp`)."),
-  minReplicas: z.int().min(1).default(2).describe("HPA minimum."),
-  maxReplicas: z.int().min(1).default(5).describe("HPA maximum."),
-  cpuTarget: z.int().min(10).max(100).default(60).describe("HPA target CPU utilisation (%)."),
-  stateful: z.boolean().default(false).describe("Needs `Mcp-Session-Id` affinity at the gateway."),
+  name: k8sName.describe("Server name: `mcp.<domain>/mcp/<name>`; an existing name overrides that entry."),
+  enabled: z.boolean().optional().describe("`false` removes a default server."),
+  image: z.string().optional().describe("Image repository (default `scoobyjava15/sophia-mcp-<name>`)."),
+  tag: pinnedTag.optional().describe("Pinned image tag (default `mcp.tag`)."),
+  port: z.int().min(1).max(65535).optional().describe("Container port, Streamable HTTP at `/mcp` (default 8080)."),
+  minReplicas: z.int().min(1).optional().describe("HPA minimum (default 2)."),
+  maxReplicas: z.int().min(1).optional().describe("HPA maximum (default 5)."),
+  cpuTarget: z.int().min(10).max(100).optional().describe("HPA target CPU utilisation, % (default 60)."),
+  resources: resources.optional().describe("Requests and limits (default 1 CPU / 2Gi, limits 2 CPU / 4Gi)."),
   secrets: z
     .array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/))
-    .default([])
-    .describe("Env vars read from `mcpSecrets`."),
-  egress: z.array(egressRule).default([]).describe("Egress beyond DNS."),
-  fromBackend: z.boolean().default(false).describe("The backend may call this server directly."),
+    .optional()
+    .describe("Env vars read from the server's Secret (values from `mcpSecrets.<name>`)."),
+  egress: z.array(egressRule).optional().describe("Egress beyond DNS."),
+  workloadClass: workloadClass.optional().describe("Placement class (default `mcp`)."),
+  stateful: z.boolean().optional().describe("Needs `Mcp-Session-Id` affinity at the gateway."),
+  fromBackend: z.boolean().optional().describe("The backend may call this server directly."),
+  kubernetesApi: z.boolean().optional().describe("Mount a ServiceAccount token (the server calls the Kubernetes API)."),
 });
 export type McpServerConfig = z.infer<typeof mcpServer>;
 
@@ -295,9 +310,9 @@ const mcp = z
     mode: skipOrCreate.default("create").describe("The MCP servers and their gateway."),
     tag: pinnedTag.default("1.0.0").describe("Default image tag for every server."),
     servers: z
-      .record(k8sName, mcpServer)
+      .array(mcpServer)
       .optional()
-      .describe("Catalog overrides and additions, by server name; absent: the spec's 16 servers."),
+      .describe("Catalog entries overriding the spec's 16 servers by name, or adding servers."),
   })
   .prefault({})
   .describe("MCP servers.");
@@ -312,6 +327,18 @@ const backend = z
   })
   .prefault({})
   .describe("Backend API.");
+
+const inference = z
+  .strictObject({
+    mode: skipOrCreate
+      .default("create")
+      .describe("The GPU inference services (embed, analyze, generate, summarize, classify)."),
+    image: z.string().default("scoobyjava15/sophia-inference").describe("Image repository."),
+    tag: pinnedTag.default("1.0.0").describe("Pinned image tag."),
+    maxReplicas: z.int().min(1).default(4).describe("HPA maximum per function."),
+  })
+  .prefault({})
+  .describe("GPU inference services, placed by the workload table.");
 
 // ---------------------------------------------------------------------------------------------
 // Weaviate and frontend (spec sections 8, 9)
@@ -384,6 +411,7 @@ export const settingsSchema = z.strictObject({
   monitoring,
   mcp,
   backend,
+  inference,
   weaviate,
   frontend,
 });

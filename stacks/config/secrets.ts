@@ -3,6 +3,7 @@
  * (`pulumi config set --secret`, or `fn::secret` in the stack's ESC environment). `requiredWhen`
  * says, from the (partly) parsed settings, why a secret is needed; `undefined` means it is optional.
  */
+import { resolveCatalog } from "../../components/mcp/catalog";
 import type { Settings } from "./schema";
 
 /** Settings whose sections may be missing because they failed to parse. */
@@ -41,6 +42,12 @@ export const SECRETS: readonly SecretSpec[] = [
     description: "Kubeconfig of an existing cluster.",
     shape: "string",
     requiredWhen: (s) => (s.kubernetes?.target === "kubeconfig" ? "kubernetes.target is kubeconfig" : undefined),
+  },
+  {
+    key: `${ns}:postgresPassword`,
+    description: "Password of the Postgres application role (the backend's DATABASE_URL is built from it).",
+    shape: "string",
+    requiredWhen: (s) => (s.postgres?.mode === "create" ? "postgres.mode is create" : undefined),
   },
   {
     key: `${ns}:postgresBackupAccessKeyId`,
@@ -110,8 +117,8 @@ export const SECRETS: readonly SecretSpec[] = [
     description: "Per-server credentials: `{ <server>: { <ENV_VAR>: <value> } }`.",
     shape: "stringMapMap",
     requiredWhen: (s) =>
-      s.mcp?.mode === "create" && Object.values(s.mcp.servers ?? {}).some((srv) => srv.secrets.length > 0)
-        ? "an MCP server declares secrets"
+      s.mcp?.mode === "create" && resolveCatalog(s.mcp).some((srv) => srv.secrets.length > 0)
+        ? "an MCP server of the catalog reads secrets"
         : undefined,
   },
   {

@@ -43,6 +43,12 @@ function resolveNode(node: unknown, path: string, secret: boolean): Leaf {
       if (fn !== "fn::secret" || keys.length !== 1) throw new Error(`${path}: unsupported ESC function ${fn}`);
       return { value: fixtureSecret(path), secret: true };
     }
+    // An object is secret when any value in it is.
+    const children = Object.entries(node).map(([k, v]) => [k, resolveNode(v, `${path}.${k}`, secret)] as const);
+    return {
+      value: Object.fromEntries(children.map(([k, leaf]) => [k, leaf.value])),
+      secret: secret || children.some(([, leaf]) => leaf.secret),
+    };
   }
   return { value: node, secret };
 }

@@ -36,12 +36,21 @@ export function toRawConfig(
   const values: Record<string, string> = {};
   const secretKeys = new Set<string>();
   for (const [k, v] of Object.entries(config)) {
-    if (isSecure(v)) {
-      values[k] = `fixture-${k}`;
-      secretKeys.add(k);
-    } else {
-      values[k] = typeof v === "string" ? v : JSON.stringify(v);
-    }
+    let secure = false;
+    // Secure leaves inside objects (`pulumi config set --path --secret`) make the whole key secret.
+    const replace = (node: unknown, path: string): unknown => {
+      if (isSecure(node)) {
+        secure = true;
+        return `fixture-${path}`;
+      }
+      if (typeof node === "object" && node !== null && !Array.isArray(node)) {
+        return Object.fromEntries(Object.entries(node).map(([ck, cv]) => [ck, replace(cv, `${path}.${ck}`)]));
+      }
+      return node;
+    };
+    const value = replace(v, k);
+    values[k] = typeof value === "string" ? value : JSON.stringify(value);
+    if (secure) secretKeys.add(k);
   }
   for (const [k, { value, secret }] of Object.entries(extra)) {
     if (!(k in values)) values[k] = value; // an explicit stack value wins over ESC

@@ -66,6 +66,15 @@ beforeAll(async () => {
   objects = StrictObjectApi.strict(kube.config());
   const dir = env["SOPHIA_MANIFESTS"];
   if (!dir) throw new Error("SOPHIA_MANIFESTS is not set (toolchain --with manifests)");
+  // The GPU operator's chart (not rendered: a Helm release) installs this RuntimeClass; GPU pods use it.
+  await objects.read({ apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", metadata: { name: "nvidia" } }).catch(() =>
+    objects.create({
+      apiVersion: "node.k8s.io/v1",
+      kind: "RuntimeClass",
+      metadata: { name: "nvidia" },
+      handler: "nvidia",
+    } as k8s.KubernetesObject),
+  );
   for (const set of CRD_SETS) {
     for (const f of readdirSync(join(dir, set)).filter((n) => n.endsWith(".yaml"))) {
       for (const doc of parseAllDocuments(readFileSync(join(dir, set, f), "utf8"))) {
@@ -117,11 +126,23 @@ async function submit(obj: k8s.KubernetesObject): Promise<string | undefined> {
   try {
     if (obj.kind === "CustomResourceDefinition") {
       await createCrd(obj);
-    } else if (obj.kind === "Namespace") {
-      // Namespaces are created for real (and reused): a dry run of a namespaced object needs them.
-      await objects
-        .read({ apiVersion: "v1", kind: "Namespace", metadata: { name: obj.metadata!.name! } })
-        .catch(() => objects.create(obj));
+    } else if (obj.kind === "Namespace" || obj.kind === "ServiceAccount") {
+      // Created for real (and reused): a dry run of a namespaced object needs its namespace, and a
+      // Pod its service account. No controller creates a namespace's `default` account here.
+      const ref = {
+        apiVersion: "v1",
+        kind: obj.kind,
+        metadata: { name: obj.metadata!.name!, namespace: obj.metadata?.namespace },
+      };
+      await objects.read(ref).catch(() => objects.create(obj));
+      if (obj.kind === "Namespace") {
+        const sa = {
+          apiVersion: "v1",
+          kind: "ServiceAccount",
+          metadata: { name: "default", namespace: obj.metadata!.name! },
+        };
+        await objects.read(sa).catch(() => objects.create(sa));
+      }
     } else {
       await objects.create(obj, undefined, "All");
     }
@@ -137,10 +158,16 @@ describe.each(["production", "staging"] as const)("%s objects, server-side dry r
     const rendered = render(stack);
     const checked = rendered.filter((o) => !CRD_KINDS_SKIPPED.includes(o.kind ?? ""));
     const rejected = [];
-    const first = ["Namespace", "CustomResourceDefinition"];
+    const first = ["Namespace", "CustomResourceDefinition", "ServiceAccount"];
     for (const kind of first) for (const o of checked.filter((x) => x.kind === kind)) rejected.push(await submit(o));
     for (const o of checked.filter((x) => !first.includes(x.kind ?? ""))) rejected.push(await submit(o));
     expect(rejected.filter(Boolean)).toEqual([]);
+    // Pod Security: each workload's pod template, submitted as a Pod in its namespace, passes the
+    // namespace's enforced level (the API server's own Pod Security admission).
+    const workloads = checked.filter((o) => ["Deployment", "StatefulSet"].includes(o.kind ?? ""));
+    const podRejections = [];
+    for (const w of workloads) podRejections.push(await submit(podOf(w)));
+    expect(podRejections.filter(Boolean)).toEqual([]);
     const kinds = new Set(checked.map((o) => o.kind));
     expect(checked.filter((o) => o.kind === "Namespace")).toHaveLength(8);
     // Every platform service's objects are among them.
@@ -158,6 +185,9 @@ describe.each(["production", "staging"] as const)("%s objects, server-side dry r
       "HTTPRoute",
       "PrometheusRule",
       "Deployment",
+      "HorizontalPodAutoscaler",
+      "SecurityPolicy",
+      "BackendTrafficPolicy",
     ]) {
       expect(kinds, kind).toContain(kind);
     }
@@ -167,7 +197,50 @@ describe.each(["production", "staging"] as const)("%s objects, server-side dry r
   });
 });
 
+/** A Pod from a workload's template, as its controller would create it. */
+function podOf(workload: k8s.KubernetesObject): k8s.KubernetesObject {
+  const spec = (
+    workload as {
+      spec: {
+        template: { metadata?: object; spec: { volumes?: object[] } };
+        volumeClaimTemplates?: { metadata: { name: string } }[];
+      };
+    }
+  ).spec;
+  const name = workload.metadata!.name!;
+  // A StatefulSet's controller adds one volume per claim template.
+  const claims = (spec.volumeClaimTemplates ?? []).map((c) => ({
+    name: c.metadata.name,
+    persistentVolumeClaim: { claimName: `${c.metadata.name}-${name}-0` },
+  }));
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { ...spec.template.metadata, name: `${name}-pod`, namespace: workload.metadata!.namespace },
+    spec: { ...spec.template.spec, volumes: [...(spec.template.spec.volumes ?? []), ...claims] },
+  } as k8s.KubernetesObject;
+}
+
 describe("the dry run can fail", () => {
+  it("Pod Security admission rejects a pod that is not restricted", async () => {
+    await submit({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "psa-check", labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+    });
+    const error = await submit({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "root", namespace: "psa-check" },
+      spec: {
+        containers: [{ name: "c", image: "scoobyjava15/sophia-backend:1.0.0", securityContext: { privileged: true } }],
+      },
+    } as k8s.KubernetesObject);
+    expect(error).toMatch(/^Pod\/psa-check\/root: 403 /);
+    expect(error).toContain('violates PodSecurity \\"restricted:');
+    expect(error).toContain("privileged");
+  });
+
   it("rejects a custom resource that does not match its CRD schema", async () => {
     const error = await submit({
       apiVersion: "cert-manager.io/v1",

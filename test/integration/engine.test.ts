@@ -23,10 +23,11 @@ import {
 } from "../harness/pulumi";
 
 /**
- * Resources of the dev stack: stack, provider, namespaces and policies, Weaviate collections, Redis
- * (component + 7 objects), Postgres (operator manifest objects, Cluster and its bootstrap SQL).
+ * Resources of the dev stack: stack, provider, namespaces and policies, Weaviate collections, Redis,
+ * Postgres (operator manifest objects, Cluster, credentials, bootstrap SQL, policy), the 16 MCP
+ * servers (7 or 8 objects each), the backend and the 5 inference services.
  */
-const DEV_RESOURCES = 52;
+const DEV_RESOURCES = 201;
 
 let env: Record<string, string>;
 beforeAll(() => {
@@ -98,15 +99,14 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
       expect(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
       expect(ns.metadata?.annotations?.["pulumi.com/skipAwait"]).toBe("true");
       const policies = (await net.listNamespacedNetworkPolicy({ namespace: ns.metadata!.name! })).items;
-      expect(policies.map((p) => p.metadata?.name).sort()).toEqual(
-        ns.metadata?.name === "sophia-data" ? ["allow-dns", "default-deny", "redis"] : ["allow-dns", "default-deny"],
-      );
+      // The namespace's own two, plus one per workload that gets its own policy.
+      expect(policies.map((p) => p.metadata?.name)).toEqual(expect.arrayContaining(["allow-dns", "default-deny"]));
       const deny = policies.find((p) => p.metadata?.name === "default-deny");
       expect(deny?.spec?.policyTypes).toEqual(["Ingress", "Egress"]);
     }
   });
 
-  it("Redis and Postgres are stored as the components define them", async () => {
+  it("Redis, Postgres and the applications are stored as the components define them", async () => {
     const kc = kube.config();
     const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
     const sts = await kc
@@ -129,6 +129,18 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
     expect(cluster.spec.bootstrap.initdb.database).toBe("sophia");
     const sql = await core.readNamespacedConfigMap({ name: "postgres-bootstrap-sql", namespace: "sophia-data" });
     expect(sql.data?.["schema.sql"]).toContain("CREATE EXTENSION IF NOT EXISTS vector;");
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    expect((await apps.listNamespacedDeployment({ namespace: "sophia-mcp" })).items).toHaveLength(16);
+    expect(
+      (await apps.listNamespacedDeployment({ namespace: "sophia-apps" })).items.map((d) => d.metadata?.name).sort(),
+    ).toEqual([
+      "inference-analyze",
+      "inference-classify",
+      "inference-embed",
+      "inference-generate",
+      "inference-summarize",
+      "sophia-backend",
+    ]);
   });
 
   it("the second run reports no changes", () => {
@@ -168,13 +180,15 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
       postgres: {
         host: "postgres-rw.sophia-data.svc.cluster.local",
         database: "sophia",
-        credentialsSecret: "postgres-app",
+        credentialsSecret: "postgres-app-credentials",
       },
       redis: {
         masterName: "sophia",
         sentinels: [0, 1, 2].map((i) => `redis-${i}.redis-headless.sophia-data.svc.cluster.local:26379`),
       },
     });
+    expect(Object.keys(out["mcpServers"] as object)).toHaveLength(16);
+    expect((out["mcpServers"] as Record<string, string>)["github"]).toBe("https://mcp.sophia-dev.localhost/mcp/github");
     const exported = ws.must(["stack", "export", "--stack", "dev"]).stdout;
     const token = ws.must(["config", "get", "--stack", "dev", "sophia-infra:mcpGatewayToken"]).stdout.trim();
     expect(token).toMatch(/^dev-gateway-token-/);
@@ -296,8 +310,23 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
         : "https://acme-staging-v02.api.letsencrypt.org/directory",
     );
     const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message);
-    expect(warnings.some((w) => w.includes("mcp: enabled in config but not built yet"))).toBe(true);
-    expect(warnings.some((w) => w.includes("postgres"))).toBe(false);
+    expect(warnings.some((w) => w.includes("frontend: enabled in config but not built yet"))).toBe(true);
+    expect(warnings.some((w) => /(postgres|mcp|backend): enabled/.test(w))).toBe(false);
+    // The applications: 16 MCP servers behind the gateway, the backend, 5 GPU functions.
+    const deployments = creates.filter((u) => u.startsWith("kubernetes:apps/v1:Deployment::"));
+    expect(deployments.filter((u) => u.includes("::mcp-"))).toHaveLength(16);
+    expect(deployments).toEqual(
+      expect.arrayContaining([
+        "kubernetes:apps/v1:Deployment::backend",
+        ...["embed", "analyze", "generate", "summarize", "classify"].map(
+          (f) => `kubernetes:apps/v1:Deployment::inference-${f}`,
+        ),
+      ]),
+    );
+    expect(creates.filter((u) => u.startsWith("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::mcp-"))).toHaveLength(
+      16,
+    );
+    expect(creates).toContain("kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy::mcp-gateway-auth");
   });
 
   it("never shows a fixture secret in the preview", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import { resolveCatalog } from "../../components/mcp/catalog";
 import { closest, formatProblems, parseConfig, type ConfigProblem, type RawConfig } from "../../stacks/config/load";
 import { resolveEscConfig } from "../harness/esc";
 import { readStackFile, toRawConfig } from "../harness/stack-config";
@@ -11,6 +12,7 @@ const base = {
   "sophia-infra:monitoring": JSON.stringify({ mode: "skip" }),
   "sophia-infra:mcp": JSON.stringify({ mode: "skip" }),
   "sophia-infra:redis": JSON.stringify({ mode: "skip" }),
+  "sophia-infra:postgres": JSON.stringify({ mode: "skip" }),
 };
 
 function raw(values: Record<string, unknown>, secretKeys: string[] = []): RawConfig {
@@ -44,6 +46,8 @@ describe("the committed stack files", () => {
     expect(s.frontend.mode).toBe("skip");
     expect(Object.keys(result.config.secrets).sort()).toEqual([
       "sophia-infra:mcpGatewayToken",
+      "sophia-infra:mcpSecrets",
+      "sophia-infra:postgresPassword",
       "sophia-infra:redisPassword",
     ]);
   });
@@ -117,13 +121,9 @@ describe("bad input is reported all at once", () => {
 
   it("a credential given as plaintext is refused, naming the command that fixes it", () => {
     const found = problems(raw({ "sophia-infra:mcp": { mode: "create" }, "sophia-infra:mcpGatewayToken": "abc" }));
-    expect(found).toEqual([
-      expect.objectContaining({
-        path: "sophia-infra:mcpGatewayToken",
-        message: "is a credential given as plaintext",
-      }),
-    ]);
-    expect(found[0]?.fix).toContain("pulumi config set --secret sophia-infra:mcpGatewayToken");
+    const plaintext = found.filter((p) => p.message === "is a credential given as plaintext");
+    expect(plaintext.map((p) => p.path)).toEqual(["sophia-infra:mcpGatewayToken"]);
+    expect(plaintext[0]?.fix).toContain("pulumi config set --secret sophia-infra:mcpGatewayToken");
   });
 
   it("a setting marked secret is refused (settings are not credentials)", () => {
@@ -240,22 +240,112 @@ describe("cross-field rules", () => {
   });
 
   it("an MCP server's declared secrets must be provided", () => {
+    const all = allMcpSecrets();
+    delete all["github"];
     const found = problems(
       raw(
-        {
-          "sophia-infra:mcp": { mode: "create", servers: { github: { secrets: ["GITHUB_TOKEN"] } } },
-          "sophia-infra:mcpGatewayToken": "t",
-          "sophia-infra:mcpSecrets": { github: {} },
-        },
+        { "sophia-infra:mcp": { mode: "create" }, "sophia-infra:mcpGatewayToken": "t", "sophia-infra:mcpSecrets": all },
         ["sophia-infra:mcpGatewayToken", "sophia-infra:mcpSecrets"],
       ),
     );
     expect(found).toEqual([
-      expect.objectContaining({
+      {
         path: "sophia-infra:mcpSecrets",
-        message: expect.stringContaining("github.GITHUB_TOKEN") as unknown,
-      }),
+        message: "has no github.GITHUB_TOKEN (a secret the github MCP server reads)",
+        fix: "add github: { GITHUB_TOKEN: <secret> } to mcpSecrets",
+      },
     ]);
+  });
+});
+
+/** Every secret the default MCP catalog reads, with placeholder values. */
+function allMcpSecrets(): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    resolveCatalog({ mode: "create", tag: "1.0.0" }).map((m) => [
+      m.name,
+      Object.fromEntries(m.secrets.map((v) => [v, "x"])),
+    ]),
+  );
+}
+
+describe("MCP catalog: bad input names the entry", () => {
+  const withServers = (servers: unknown[], extra: Record<string, unknown> = {}) =>
+    problems(
+      raw(
+        {
+          "sophia-infra:mcp": { mode: "create", servers },
+          "sophia-infra:mcpGatewayToken": "t",
+          "sophia-infra:mcpSecrets": allMcpSecrets(),
+          ...extra,
+        },
+        [
+          "sophia-infra:mcpGatewayToken",
+          "sophia-infra:mcpSecrets",
+          ...Object.keys(extra).filter((k) => k.endsWith("Key")),
+        ],
+      ),
+    );
+
+  it("two entries with the same name", () => {
+    expect(
+      withServers([
+        { name: "crm", port: 9100 },
+        { name: "crm", port: 9101 },
+      ]),
+    ).toEqual([
+      {
+        path: "sophia-infra:mcp.servers.1.name",
+        message: '"crm" is also entry 0',
+        fix: "merge the two entries or rename one",
+      },
+    ]);
+  });
+
+  it("two servers on the same port", () => {
+    expect(withServers([{ name: "crm", port: 9002 }])).toEqual([
+      {
+        path: "sophia-infra:mcp.servers.0.port",
+        message: "9002 is also github's port",
+        fix: "give each server its own port",
+      },
+    ]);
+  });
+
+  it("a secret referenced but not provided", () => {
+    expect(withServers([{ name: "crm", port: 9100, secrets: ["CRM_TOKEN"] }]).map((p) => p.message)).toEqual([
+      "has no crm.CRM_TOKEN (a secret the crm MCP server reads)",
+    ]);
+  });
+
+  it("an image without a pinned tag", () => {
+    expect(withServers([{ name: "crm", port: 9100, tag: "latest" }]).map((p) => p.path)).toEqual([
+      "sophia-infra:mcp.servers.0.tag",
+    ]);
+    expect(withServers([{ name: "crm", port: 9100, image: "example/crm:latest" }]).map((p) => p.path)).toEqual([
+      "sophia-infra:mcp.servers.0.image",
+    ]);
+  });
+
+  it("a workload class no node provides", () => {
+    const node = (name: string, cls: string, role = "agent") => ({
+      name,
+      class: cls,
+      role,
+      machine: { source: "existing", address: `${name}.example.com` },
+    });
+    const found = withServers([{ name: "crm", port: 9100, workloadClass: "batch" }], {
+      "sophia-infra:kubernetes": { target: "cluster" },
+      "sophia-infra:placement": { batch: "a100" },
+      "sophia-infra:cluster": {
+        mode: "k3s",
+        nodes: [node("core", "gh200", "server"), node("api", "rtx6000"), node("mcp", "a6000")],
+      },
+      "sophia-infra:sshPrivateKey": "k",
+    });
+    expect(found.map((p) => p.path)).toContain("sophia-infra:mcp.servers.0.workloadClass");
+    expect(found.find((p) => p.path === "sophia-infra:mcp.servers.0.workloadClass")?.message).toBe(
+      "batch maps to a100, and no cluster node has that class: crm could never be scheduled",
+    );
   });
 });
 
@@ -274,11 +364,13 @@ describe("platform services: bad input names the key", () => {
     "sophia-infra:kubeconfig": "k",
     "sophia-infra:kubernetes": { target: "kubeconfig" },
     "sophia-infra:redisPassword": "ok-password",
+    "sophia-infra:postgresPassword": "ok-password",
     "sophia-infra:redis": { replicas: 3 },
+    "sophia-infra:postgres": {},
     "sophia-infra:gpuOperator": { mode: "skip" },
     "sophia-infra:ingress": { mode: "skip" },
   };
-  const secretKeys = ["sophia-infra:kubeconfig", "sophia-infra:redisPassword"];
+  const secretKeys = ["sophia-infra:kubeconfig", "sophia-infra:redisPassword", "sophia-infra:postgresPassword"];
 
   it("an S3 backup target without credentials", () => {
     const found = problems(

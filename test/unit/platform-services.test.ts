@@ -3,6 +3,7 @@
  * that credentials reach them only as secrets.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { loadConfig } from "../../stacks/config/load";
@@ -52,7 +53,9 @@ describe("production platform services", () => {
         "kubernetes:core/v1:ConfigMap::redis-config",
         "kubernetes:core/v1:Secret::monitoring-alertmanager-config",
         "kubernetes:core/v1:Secret::monitoring-grafana-admin",
+        "kubernetes:core/v1:Secret::postgres-app-credentials",
         "kubernetes:core/v1:Secret::postgres-backup-s3",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy::postgres-network",
         "kubernetes:core/v1:Secret::redis-auth",
         "kubernetes:core/v1:Service::redis-headless",
         "kubernetes:core/v1:Service::redis-sentinel",
@@ -116,11 +119,9 @@ describe("production platform services", () => {
   });
 });
 
-/** The engine's marker of a secret value in serialized inputs. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
+/** A value the engine marks as secret in serialized inputs. */
 function isSecret(value: unknown): boolean {
-  return typeof value === "object" && value !== null && SECRET_SIG in value;
+  return typeof value === "object" && value !== null && specialSigKey in value;
 }
 
 function redactSecrets(value: unknown): unknown {

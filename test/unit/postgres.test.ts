@@ -47,6 +47,7 @@ describe("CloudNativePG Cluster", () => {
       initdb: {
         database: "sophia",
         owner: "sophia",
+        secret: { name: "postgres-app-credentials" },
         postInitApplicationSQLRefs: {
           configMapRefs: [
             { name: "postgres-bootstrap-sql", key: "schema.sql" },

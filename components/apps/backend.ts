@@ -1,0 +1,136 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import type { Scheduling } from "../placement";
+import { deploymentSpec, hpaSpec, httpProbe, pdbSpec, secretEnv, serviceSpec, type WorkloadSpec } from "./workload";
+
+export const BACKEND_NAME = "sophia-backend";
+export const BACKEND_PORT = 8000;
+const ENV_KEYS = ["DATABASE_URL", "REDIS_URL", "WEAVIATE_URL", "WEAVIATE_API_KEY"] as const;
+
+export interface BackendSettings {
+  readonly image: string;
+  readonly tag: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly scheduling: Scheduling;
+}
+
+export function backendWorkload(s: BackendSettings, namespace: string): WorkloadSpec {
+  return {
+    name: BACKEND_NAME,
+    namespace,
+    labels: { "app.kubernetes.io/name": BACKEND_NAME, "app.kubernetes.io/part-of": "sophia" },
+    image: `${s.image}:${s.tag}`,
+    port: BACKEND_PORT,
+    env: [{ name: "PORT", value: String(BACKEND_PORT) }, ...secretEnv(BACKEND_NAME, ENV_KEYS)],
+    resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
+    scheduling: s.scheduling,
+    probes: { liveness: httpProbe("/health", BACKEND_PORT, 15), readiness: httpProbe("/health", BACKEND_PORT, 5) },
+    kubernetesApi: false,
+  };
+}
+
+/** Who may reach the backend (the gateway) and what it may reach (data services, MCP servers, HTTPS). */
+export function backendNetworkPolicy(mcpPorts: readonly number[]): k8s.types.input.networking.v1.NetworkPolicySpec {
+  const ns = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+  const tcp = (port: number) => ({ protocol: "TCP", port });
+  return {
+    podSelector: { matchLabels: { "app.kubernetes.io/name": BACKEND_NAME } },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [
+      {
+        from: [{ ...ns("ingress"), podSelector: { matchLabels: { "app.kubernetes.io/name": "envoy" } } }],
+        ports: [tcp(BACKEND_PORT)],
+      },
+    ],
+    egress: [
+      { to: [ns("sophia-data")], ports: [tcp(5432), tcp(6379), tcp(26379)] },
+      ...(mcpPorts.length > 0 ? [{ to: [ns("sophia-mcp")], ports: [...new Set(mcpPorts)].map(tcp) }] : []),
+      { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/component": "inference" } } }], ports: [tcp(8000)] },
+      // Weaviate Cloud and the model APIs.
+      { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(443)] },
+    ],
+  };
+}
+
+export interface BackendArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly domain: string;
+  readonly settings: BackendSettings;
+  /** Connection settings from the other layers' outputs (secrets). */
+  readonly connections: Partial<Record<(typeof ENV_KEYS)[number], pulumi.Input<string>>>;
+  /** Ports of the MCP servers the backend calls directly. */
+  readonly mcpPorts: readonly number[];
+  /** The Gateway publishing `api.<domain>`. */
+  readonly gateway?: { readonly name: string; readonly namespace: pulumi.Input<string> };
+}
+
+/**
+ * The backend API at `api.<domain>`: 3 to 10 replicas on 70% CPU or 80% memory, `/health` probes,
+ * a PDB, and its connections (Postgres, Sentinel-aware Redis, Weaviate) in a Secret.
+ */
+export class Backend extends pulumi.ComponentResource {
+  public readonly url: string;
+
+  constructor(name: string, args: BackendArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sophia:apps:Backend", name, {}, opts);
+    const w = backendWorkload(args.settings, "");
+    const meta = { name: BACKEND_NAME, namespace: args.namespace, labels: w.labels };
+    const sa = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      { metadata: meta, automountServiceAccountToken: false },
+      { parent: this },
+    );
+    const env = new k8s.core.v1.Secret(
+      `${name}-env`,
+      {
+        metadata: meta,
+        type: "Opaque",
+        stringData: pulumi.secret(
+          pulumi.output(args.connections).apply((c) => Object.fromEntries(ENV_KEYS.map((k) => [k, c[k] ?? ""]))),
+        ),
+      },
+      { parent: this },
+    );
+    new k8s.apps.v1.Deployment(
+      name,
+      { metadata: meta, spec: deploymentSpec(w, args.settings.minReplicas) },
+      { parent: this, dependsOn: [sa, env], ignoreChanges: ["spec.replicas"] },
+    );
+    new k8s.core.v1.Service(`${name}-service`, { metadata: meta, spec: serviceSpec(w) }, { parent: this });
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      {
+        metadata: meta,
+        spec: hpaSpec(w, { min: args.settings.minReplicas, max: args.settings.maxReplicas, cpu: 70, memory: 80 }),
+      },
+      { parent: this },
+    );
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta, spec: pdbSpec(w) }, { parent: this });
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network`,
+      { metadata: meta, spec: backendNetworkPolicy(args.mcpPorts) },
+      { parent: this },
+    );
+    if (args.gateway) {
+      const gw = args.gateway;
+      new k8s.apiextensions.CustomResource(
+        `${name}-route`,
+        {
+          apiVersion: "gateway.networking.k8s.io/v1",
+          kind: "HTTPRoute",
+          metadata: meta,
+          spec: pulumi.output(gw.namespace).apply((namespace) => ({
+            parentRefs: [{ name: gw.name, namespace, sectionName: "https-api" }],
+            hostnames: [`api.${args.domain}`],
+            rules: [{ backendRefs: [{ name: BACKEND_NAME, port: BACKEND_PORT }] }],
+          })),
+        },
+        { parent: this },
+      );
+    }
+    this.url = `https://api.${args.domain}`;
+    this.registerOutputs({ url: this.url });
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./backend";
+export * from "./inference";
+export * from "./workload";

@@ -1,0 +1,3 @@
+export * from "./catalog";
+export * from "./mcp-objects";
+export * from "./mcp-servers";

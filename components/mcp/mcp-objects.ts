@@ -1,0 +1,126 @@
+/**
+ * Everything one MCP server gets, from its catalog entry: the workload, its NetworkPolicy, and its
+ * route at the gateway (`mcp.<domain>/mcp/<name>`, Streamable HTTP, session affinity when stateful).
+ * Pure.
+ * @see https://modelcontextprotocol.io/specification/2025-06-18/basic/transports#streamable-http
+ */
+import type * as k8s from "@pulumi/kubernetes";
+
+import { secretEnv, tcpProbe, type WorkloadSpec } from "../apps/workload";
+import type { Settings } from "../../stacks/config/schema";
+import { schedulingFor } from "../placement";
+import type { McpServer } from "./catalog";
+
+export const MCP_NAMESPACE = "sophia-mcp";
+/** Header Streamable HTTP carries the session in; stateful servers are pinned by it. */
+export const SESSION_HEADER = "Mcp-Session-Id";
+/** Label selecting the routes the gateway's authentication applies to. */
+export const MCP_ROUTE_LABEL = "sophia-intel.ai/mcp-route";
+
+/** Pods of the ingress controller's data plane (Envoy Gateway's proxies). */
+export const GATEWAY_PEER = {
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress" } },
+  podSelector: { matchLabels: { "app.kubernetes.io/name": "envoy" } },
+};
+/** The backend API's pods. */
+export const BACKEND_PEER = {
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "sophia-apps" } },
+  podSelector: { matchLabels: { "app.kubernetes.io/name": "sophia-backend" } },
+};
+
+export function objectName(server: McpServer): string {
+  return `mcp-${server.name}`;
+}
+
+export function labels(server: McpServer): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": objectName(server),
+    "app.kubernetes.io/component": "mcp-server",
+    "app.kubernetes.io/part-of": "sophia",
+  };
+}
+
+export function workload(server: McpServer, domain: string, placement: Settings["placement"]): WorkloadSpec {
+  const name = objectName(server);
+  return {
+    name,
+    namespace: MCP_NAMESPACE,
+    labels: labels(server),
+    image: `${server.image}:${server.tag}`,
+    port: server.port,
+    env: [
+      { name: "MCP_TRANSPORT", value: server.transport },
+      { name: "MCP_PORT", value: String(server.port) },
+      // Servers must validate Origin (DNS rebinding); only the gateway's host is a valid one.
+      { name: "MCP_ALLOWED_ORIGINS", value: `https://mcp.${domain}` },
+      ...secretEnv(name, server.secrets),
+    ],
+    resources: server.resources,
+    scheduling: schedulingFor(server.workloadClass, placement),
+    // MCP defines no health endpoint: the port accepting connections is the signal.
+    probes: { liveness: tcpProbe(server.port, 15), readiness: tcpProbe(server.port, 5) },
+    kubernetesApi: server.kubernetesApi,
+  };
+}
+
+/** Ingress only from the gateway (and the backend where the entry says so); egress only what it declares. */
+export function networkPolicySpec(server: McpServer): k8s.types.input.networking.v1.NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: labels(server) },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [
+      {
+        from: [GATEWAY_PEER, ...(server.fromBackend ? [BACKEND_PEER] : [])],
+        ports: [{ protocol: "TCP", port: server.port }],
+      },
+    ],
+    // DNS comes from the namespace's allow-dns policy.
+    egress: server.egress.map((e) => ({
+      to: [{ ipBlock: { cidr: e.cidr } }],
+      ports: [{ protocol: "TCP", port: e.port }],
+    })),
+  };
+}
+
+/** `/mcp/<name>` on the gateway's `mcp.` listener, rewritten to the server's `/mcp` endpoint. */
+export function httpRouteSpec(server: McpServer, domain: string, gateway: { name: string; namespace: string }) {
+  return {
+    parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: "https-mcp" }],
+    hostnames: [`mcp.${domain}`],
+    rules: [
+      {
+        matches: [{ path: { type: "PathPrefix", value: `/mcp/${server.name}` } }],
+        filters: [
+          { type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/mcp" } } },
+        ],
+        backendRefs: [{ name: objectName(server), port: server.port }],
+      },
+    ],
+  };
+}
+
+/** Stateful servers: hash on the session header so a session stays on one replica. */
+export function sessionAffinitySpec(server: McpServer) {
+  return {
+    targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: objectName(server) }],
+    loadBalancer: { type: "ConsistentHash", consistentHash: { type: "Header", header: { name: SESSION_HEADER } } },
+  };
+}
+
+/** Secret holding the accepted `Authorization` header value, as Envoy Gateway's API-key auth reads it. */
+export const GATEWAY_CLIENTS_SECRET = "mcp-gateway-clients";
+
+/** Every MCP route requires `Authorization: Bearer <mcpGatewayToken>`. */
+export function gatewayAuthSpec() {
+  return {
+    targetSelectors: [
+      { group: "gateway.networking.k8s.io", kind: "HTTPRoute", matchLabels: { [MCP_ROUTE_LABEL]: "true" } },
+    ],
+    apiKeyAuth: {
+      credentialRefs: [{ group: "", kind: "Secret", name: GATEWAY_CLIENTS_SECRET }],
+      extractFrom: [{ headers: ["Authorization"] }],
+      // The credential is not passed on to the servers.
+      sanitize: true,
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { deploymentSpec, hpaSpec, pdbSpec, serviceSpec } from "../apps/workload";
+import type { Settings } from "../../stacks/config/schema";
+import type { McpServer } from "./catalog";
+import {
+  GATEWAY_CLIENTS_SECRET,
+  gatewayAuthSpec,
+  httpRouteSpec,
+  labels,
+  MCP_ROUTE_LABEL,
+  networkPolicySpec,
+  objectName,
+  sessionAffinitySpec,
+  workload,
+} from "./mcp-objects";
+
+export interface McpServersArgs {
+  /** The resolved catalog (`resolveCatalog`). */
+  readonly servers: readonly McpServer[];
+  /** The `sophia-mcp` namespace. */
+  readonly namespace: pulumi.Input<string>;
+  readonly domain: string;
+  readonly placement: Settings["placement"];
+  /** Per-server credentials `{ <server>: { <VAR>: <value> } }` (a secret), for the servers that read some. */
+  readonly secrets?: pulumi.Input<Record<string, Record<string, string>>>;
+  /** The Gateway to route `mcp.<domain>/mcp/<name>` through, and the bearer token it requires. */
+  readonly gateway?: {
+    readonly name: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly token: pulumi.Input<string>;
+  };
+}
+
+/**
+ * The MCP servers of the catalog, each with its Deployment, Service, HPA, PDB, ServiceAccount,
+ * Secret and NetworkPolicy, and (with a gateway) its authenticated route at `mcp.<domain>`.
+ */
+export class McpServers extends pulumi.ComponentResource {
+  /** Public URL of each server, by name. */
+  public readonly urls: Record<string, string>;
+
+  constructor(name: string, args: McpServersArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sophia:mcp:McpServers", name, {}, opts);
+    const ns = args.namespace;
+    const gatewayNs = args.gateway ? pulumi.output(args.gateway.namespace) : undefined;
+    this.urls = {};
+    for (const server of args.servers) {
+      const id = `${name}-${server.name}`;
+      const w = workload(server, args.domain, args.placement);
+      const meta = { name: objectName(server), namespace: ns, labels: labels(server) };
+      const sa = new k8s.core.v1.ServiceAccount(
+        `${id}-sa`,
+        { metadata: meta, automountServiceAccountToken: server.kubernetesApi },
+        { parent: this },
+      );
+      const dependsOn: pulumi.Resource[] = [sa];
+      if (server.secrets.length > 0) {
+        const values = pulumi.output(args.secrets ?? {}).apply((all) => {
+          const mine = all[server.name] ?? {};
+          return Object.fromEntries(server.secrets.map((v) => [v, mine[v] ?? ""]));
+        });
+        dependsOn.push(
+          new k8s.core.v1.Secret(
+            `${id}-secret`,
+            { metadata: meta, type: "Opaque", stringData: pulumi.secret(values) },
+            { parent: this },
+          ),
+        );
+      }
+      new k8s.apps.v1.Deployment(
+        `${id}`,
+        { metadata: meta, spec: deploymentSpec(w, server.minReplicas) },
+        // The HPA owns the replica count.
+        { parent: this, dependsOn, ignoreChanges: ["spec.replicas"] },
+      );
+      new k8s.core.v1.Service(`${id}-service`, { metadata: meta, spec: serviceSpec(w) }, { parent: this });
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${id}-hpa`,
+        {
+          metadata: meta,
+          spec: hpaSpec(w, { min: server.minReplicas, max: server.maxReplicas, cpu: server.cpuTarget }),
+        },
+        { parent: this },
+      );
+      new k8s.policy.v1.PodDisruptionBudget(`${id}-pdb`, { metadata: meta, spec: pdbSpec(w) }, { parent: this });
+      new k8s.networking.v1.NetworkPolicy(
+        `${id}-network`,
+        { metadata: meta, spec: networkPolicySpec(server) },
+        { parent: this },
+      );
+      if (args.gateway && gatewayNs) {
+        const gw = args.gateway.name;
+        new k8s.apiextensions.CustomResource(
+          `${id}-route`,
+          {
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "HTTPRoute",
+            metadata: { ...meta, labels: { ...labels(server), [MCP_ROUTE_LABEL]: "true" } },
+            spec: gatewayNs.apply((namespace) => httpRouteSpec(server, args.domain, { name: gw, namespace })),
+          },
+          { parent: this },
+        );
+        if (server.stateful) {
+          new k8s.apiextensions.CustomResource(
+            `${id}-session-affinity`,
+            {
+              apiVersion: "gateway.envoyproxy.io/v1alpha1",
+              kind: "BackendTrafficPolicy",
+              metadata: meta,
+              spec: sessionAffinitySpec(server),
+            },
+            { parent: this },
+          );
+        }
+      }
+      this.urls[server.name] = `https://mcp.${args.domain}/mcp/${server.name}`;
+    }
+    if (args.gateway) {
+      const token = args.gateway.token;
+      new k8s.core.v1.Secret(
+        `${name}-gateway-clients`,
+        {
+          metadata: { name: GATEWAY_CLIENTS_SECRET, namespace: ns },
+          type: "Opaque",
+          // Envoy Gateway compares the whole header value.
+          stringData: { sophia: pulumi.secret(pulumi.interpolate`Bearer ${token}`) },
+        },
+        { parent: this },
+      );
+      new k8s.apiextensions.CustomResource(
+        `${name}-gateway-auth`,
+        {
+          apiVersion: "gateway.envoyproxy.io/v1alpha1",
+          kind: "SecurityPolicy",
+          metadata: { name: "mcp-bearer-token", namespace: ns },
+          spec: gatewayAuthSpec(),
+        },
+        { parent: this },
+      );
+    }
+    this.registerOutputs({ urls: this.urls });
+  }
+}
