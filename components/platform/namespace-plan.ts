@@ -17,6 +17,21 @@ export interface NamespaceSpec {
   readonly exception?: string;
   /** Deny all traffic by default (workloads add their own allow policies) and allow DNS egress. */
   readonly defaultDeny: boolean;
+  /**
+   * For namespaces of third-party charts, whose pods carry no policies of their own: what the
+   * namespace allows on top of default deny (traffic inside the namespace, the listed ports from
+   * anywhere, e.g. admission webhooks called by the API server, and egress).
+   */
+  readonly allow?: NamespaceAllow;
+}
+
+export interface NamespaceAllow {
+  /** Ports open to any source (the API server calling webhooks comes from the host network). */
+  readonly ingressPorts: readonly number[];
+  /** Namespaces whose pods may connect to any port (e.g. Prometheus scraping). */
+  readonly ingressFromNamespaces: readonly string[];
+  /** Egress to anywhere (controllers call the API server, ACME, registries, object storage). */
+  readonly egressAll: boolean;
 }
 
 /** The Kubernetes minor whose Pod Security standards we pin (matches the pinned k3s). */
@@ -43,22 +58,34 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
   if (s.postgres.mode === "create" || s.redis.mode === "create") {
     plan.push({ name: "sophia-data", purpose: "Postgres and Redis", podSecurity: "restricted", defaultDeny: true });
   }
+  const scrapers = s.monitoring.mode === "create" ? ["monitoring"] : [];
   if (s.postgres.mode === "create") {
     plan.push({
       name: "cnpg-system",
       purpose: "the CloudNativePG operator and its Barman Cloud backup plugin",
       podSecurity: "restricted",
-      defaultDeny: false,
+      defaultDeny: true,
+      // Admission webhooks (9443); the plugin's gRPC endpoint (9090) for the instances.
+      allow: { ingressPorts: [9443, 9090], ingressFromNamespaces: scrapers, egressAll: true },
     });
   }
   if (s.ingress.mode === "create") {
-    plan.push({ name: "cert-manager", purpose: "cert-manager", podSecurity: "restricted", defaultDeny: false });
+    plan.push({
+      name: "cert-manager",
+      purpose: "cert-manager",
+      podSecurity: "restricted",
+      defaultDeny: true,
+      // The webhook; ACME HTTP-01 self-checks and the ACME API go out.
+      allow: { ingressPorts: [10250], ingressFromNamespaces: scrapers, egressAll: true },
+    });
     // Envoy listens on unprivileged ports (10080/10443) behind its Service, so restricted holds.
     plan.push({
       name: "ingress",
       purpose: "the ingress controller (Envoy Gateway), the Gateway and its certificates",
       podSecurity: "restricted",
-      defaultDeny: false,
+      defaultDeny: true,
+      // Envoy's listeners behind the Service (80 → 10080, 443 → 10443); proxies reach any backend.
+      allow: { ingressPorts: [10080, 10443], ingressFromNamespaces: scrapers, egressAll: true },
     });
   }
   if (s.gpuOperator.mode === "create") {
@@ -67,7 +94,8 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
       purpose: "NVIDIA GPU operator",
       podSecurity: "privileged",
       exception: "the container toolkit, device plugin and DCGM exporter need host devices and paths",
-      defaultDeny: false,
+      defaultDeny: true,
+      allow: { ingressPorts: [], ingressFromNamespaces: scrapers, egressAll: true },
     });
   }
   if (s.monitoring.mode === "create") {
@@ -76,7 +104,13 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
       purpose: "Prometheus, Grafana, AlertManager, Loki, Alloy",
       podSecurity: "privileged",
       exception: "node-exporter reads host paths and uses the host network and PID namespace",
-      defaultDeny: false,
+      defaultDeny: true,
+      // Grafana through the gateway; Prometheus scrapes every namespace, AlertManager pages out.
+      allow: {
+        ingressPorts: [],
+        ingressFromNamespaces: s.ingress.mode === "create" ? ["ingress"] : [],
+        egressAll: true,
+      },
     });
   }
   return plan;

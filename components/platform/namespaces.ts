@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { podSecurityLabels, type NamespaceSpec } from "./namespace-plan";
+import { podSecurityLabels, type NamespaceAllow, type NamespaceSpec } from "./namespace-plan";
 
 export interface PlatformNamespacesArgs {
   /** The namespaces to create, from `namespacePlan`. */
@@ -73,7 +73,33 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
           { parent: this },
         );
       }
+      if (spec.allow) {
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-${spec.name}-allow-platform`,
+          { metadata: { name: "allow-platform", namespace: ns.metadata.name }, spec: allowPolicySpec(spec.allow) },
+          { parent: this },
+        );
+      }
     }
     this.registerOutputs({ names: this.names });
   }
+}
+
+/** The policy a third-party chart's namespace gets on top of default deny. */
+export function allowPolicySpec(allow: NamespaceAllow): k8s.types.input.networking.v1.NetworkPolicySpec {
+  const fromNamespaces = allow.ingressFromNamespaces.map((n) => ({
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } },
+  }));
+  return {
+    podSelector: {},
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [
+      // Inside the namespace, and from the listed namespaces, anything.
+      { from: [{ podSelector: {} }, ...fromNamespaces] },
+      ...(allow.ingressPorts.length > 0
+        ? [{ ports: allow.ingressPorts.map((port) => ({ protocol: "TCP", port })) }]
+        : []),
+    ],
+    egress: allow.egressAll ? [{}] : [{ to: [{ podSelector: {} }] }],
+  };
 }

@@ -2,7 +2,7 @@
  * Drives the real Pulumi CLI (the pinned toolchain from toolchain/ensure.mjs) against throwaway file
  * backends, for integration tests and benchmarks.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,6 +95,35 @@ export class PulumiWorkspace {
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, seconds };
+  }
+
+  /**
+   * Like `pulumi`, without blocking the event loop: for long runs (up, refresh, destroy), so the
+   * test worker keeps answering its runner while the engine works.
+   */
+  run(args: string[], opts: { env?: Record<string, string> } = {}): Promise<RunResult> {
+    const started = process.hrtime.bigint();
+    return new Promise((resolve, reject) => {
+      const child = spawn("pulumi", [...args, "--non-interactive"], {
+        cwd: this.project,
+        env: { ...this.env, ...opts.env },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) =>
+        resolve({ code: code ?? -1, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 }),
+      );
+    });
+  }
+
+  /** Like `run`, but rejects with the output when the command fails. */
+  async mustRun(args: string[]): Promise<RunResult> {
+    const r = await this.run(args);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+    return r;
   }
 
   /** Like `pulumi`, but throws with the output when the command fails. */

@@ -88,7 +88,7 @@ afterAll(async () => {
   expect(await kube?.stop()).toEqual([]);
 });
 
-function render(stack: "production" | "staging"): k8s.KubernetesObject[] {
+async function render(stack: "production" | "staging"): Promise<k8s.KubernetesObject[]> {
   const ws = new PulumiWorkspace(env, { passphrase: `dry-run-${stack}` });
   try {
     prepareEscStack(ws, stack);
@@ -97,7 +97,7 @@ function render(stack: "production" | "staging"): k8s.KubernetesObject[] {
     ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:kubernetes.renderDirectory", dir]);
     // Only the Kubernetes layer is rendered: Weaviate Cloud is unreachable from here.
     ws.must(["config", "rm", "--stack", stack, "sophia-infra:weaviate"]);
-    ws.must(["up", "--stack", stack, "--yes", "--skip-preview", "--suppress-progress"]);
+    await ws.mustRun(["up", "--stack", stack, "--yes", "--skip-preview", "--suppress-progress"]);
     const walk = (d: string): string[] =>
       readdirSync(d, { withFileTypes: true }).flatMap((e) =>
         e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
@@ -155,7 +155,7 @@ async function submit(obj: k8s.KubernetesObject): Promise<string | undefined> {
 
 describe.each(["production", "staging"] as const)("%s objects, server-side dry run", (stack) => {
   it("every rendered object is accepted", async () => {
-    const rendered = render(stack);
+    const rendered = await render(stack);
     const checked = rendered.filter((o) => !CRD_KINDS_SKIPPED.includes(o.kind ?? ""));
     const rejected = [];
     const first = ["Namespace", "CustomResourceDefinition", "ServiceAccount"];

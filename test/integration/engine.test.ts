@@ -23,11 +23,11 @@ import {
 } from "../harness/pulumi";
 
 /**
- * Resources of the dev stack: stack, provider, namespaces and policies, Weaviate collections, Redis,
+ * Resources of the dev stack: stack, provider, namespaces and their policies, Weaviate collections, Redis,
  * Postgres (operator manifest objects, Cluster, credentials, bootstrap SQL, policy), the 16 MCP
  * servers (7 or 8 objects each), the backend and the 5 inference services.
  */
-const DEV_RESOURCES = 201;
+const DEV_RESOURCES = 204;
 
 let env: Record<string, string>;
 beforeAll(() => {
@@ -77,7 +77,7 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
   });
 
   it("the first up creates the namespaces, policies, Redis and Postgres on the API server and the collections in Weaviate", async () => {
-    const up = ws.must(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
+    const up = await ws.mustRun(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
     expect(up.stdout).toMatch(new RegExp(`Resources:\\s+\\+ ${DEV_RESOURCES} created`));
     const client = await weaviate.client();
     try {
@@ -95,7 +95,7 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
       "sophia-data",
       "sophia-mcp",
     ]);
-    for (const ns of namespaces.filter((n) => n.metadata?.name !== "cnpg-system")) {
+    for (const ns of namespaces) {
       expect(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
       expect(ns.metadata?.annotations?.["pulumi.com/skipAwait"]).toBe("true");
       const policies = (await net.listNamespacedNetworkPolicy({ namespace: ns.metadata!.name! })).items;
@@ -143,16 +143,16 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
     ]);
   });
 
-  it("the second run reports no changes", () => {
-    const preview = ws.pulumi(["preview", "--stack", "dev", "--expect-no-changes", "--json"]);
+  it("the second run reports no changes", async () => {
+    const preview = await ws.run(["preview", "--stack", "dev", "--expect-no-changes", "--json"]);
     expect(preview.code, preview.stderr).toBe(0);
     expect(parseJson<PreviewJson>(preview).changeSummary).toEqual({ same: DEV_RESOURCES });
-    const up = ws.must(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
+    const up = await ws.mustRun(["up", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
     expect(up.stdout).toMatch(new RegExp(`Resources:\\s+${DEV_RESOURCES} unchanged`));
   });
 
-  it("refresh finds the server's objects as they were created", () => {
-    const refresh = ws.must(["refresh", "--stack", "dev", "--yes", "--suppress-progress"]);
+  it("refresh finds the server's objects as they were created", async () => {
+    const refresh = await ws.mustRun(["refresh", "--stack", "dev", "--yes", "--suppress-progress"]);
     expect(refresh.stdout).toMatch(new RegExp(`Resources:\\s+${DEV_RESOURCES} unchanged`));
   });
 
@@ -212,7 +212,7 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
   });
 
   it("destroy deletes every object and collection it created", async () => {
-    ws.must(["destroy", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
+    await ws.mustRun(["destroy", "--stack", "dev", "--yes", "--skip-preview", "--suppress-progress"]);
     const client = await weaviate.client();
     try {
       expect(await client.collections.listAll()).toEqual([]);
@@ -238,8 +238,8 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
   });
   afterAll(() => ws.cleanup());
 
-  it("previews every namespace and platform service, warning about layers not built yet", () => {
-    const r = ws.pulumi(["preview", "--stack", stack, "--json"]);
+  it("previews every namespace and platform service, warning about layers not built yet", async () => {
+    const r = await ws.run(["preview", "--stack", stack, "--json"]);
     const preview = parseJson<PreviewJson>(r);
     expect(r.code, JSON.stringify(preview.diagnostics)).toBe(0);
     const steps = (preview.steps ?? []).filter((s) => s.op === "create");
@@ -329,8 +329,8 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
     expect(creates).toContain("kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy::mcp-gateway-auth");
   });
 
-  it("never shows a fixture secret in the preview", () => {
-    const r = ws.pulumi(["preview", "--stack", stack, "--diff"]);
+  it("never shows a fixture secret in the preview", async () => {
+    const r = await ws.run(["preview", "--stack", stack, "--diff"]);
     const text = `${r.stdout}${r.stderr}`;
     for (const [key, v] of Object.entries(resolveEscConfig(stack))) {
       if (v.secret && !key.endsWith("kubeconfig")) expect(text).not.toContain(v.value);

@@ -22,11 +22,19 @@ describe("namespacePlan", () => {
       ["sophia-apps", "restricted", true],
       ["sophia-mcp", "restricted", true],
       ["sophia-data", "restricted", true],
-      ["cnpg-system", "restricted", false],
-      ["cert-manager", "restricted", false],
-      ["ingress", "restricted", false],
-      ["gpu-operator", "privileged", false],
-      ["monitoring", "privileged", false],
+      ["cnpg-system", "restricted", true],
+      ["cert-manager", "restricted", true],
+      ["ingress", "restricted", true],
+      ["gpu-operator", "privileged", true],
+      ["monitoring", "privileged", true],
+    ]);
+    // Our workloads bring their own policies; third-party charts' namespaces get an explicit allow.
+    expect(plan.filter((n) => n.allow).map((n) => [n.name, n.allow?.ingressPorts])).toEqual([
+      ["cnpg-system", [9443, 9090]],
+      ["cert-manager", [10250]],
+      ["ingress", [10080, 10443]],
+      ["gpu-operator", []],
+      ["monitoring", []],
     ]);
     for (const n of plan) expect(n.podSecurity === "restricted" || (n.exception?.length ?? 0) > 10).toBe(true);
   });
@@ -110,6 +118,32 @@ describe("PlatformNamespaces (Pulumi mocks)", () => {
           ],
         },
       ],
+    });
+  });
+});
+
+describe("allowPolicySpec", () => {
+  it("opens the namespace to itself, the listed namespaces and ports, and egress", async () => {
+    const { allowPolicySpec } = await import("../../components/platform/namespaces");
+    expect(allowPolicySpec({ ingressPorts: [9443], ingressFromNamespaces: ["monitoring"], egressAll: true })).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        {
+          from: [
+            { podSelector: {} },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+          ],
+        },
+        { ports: [{ protocol: "TCP", port: 9443 }] },
+      ],
+      egress: [{}],
+    });
+    expect(allowPolicySpec({ ingressPorts: [], ingressFromNamespaces: [], egressAll: false })).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
     });
   });
 });
