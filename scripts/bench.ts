@@ -217,8 +217,27 @@ function mcpPreview(env: Record<string, string>, extra: number): { seconds: numb
   const ws = new PulumiWorkspace(env, { passphrase: "bench" });
   try {
     prepareEscStack(ws, "production");
-    const servers = Array.from({ length: extra }, (_, i) => ({ name: `bench-${i}`, port: 9100 + i }));
-    ws.must(["config", "set", "--stack", "production", "--path", "sophia-infra:mcp.servers", JSON.stringify(servers)]);
+    // One config path per field: `config set --path` stores a JSON list given whole as a string.
+    for (let i = 0; i < extra; i++) {
+      ws.must([
+        "config",
+        "set",
+        "--stack",
+        "production",
+        "--path",
+        `sophia-infra:mcp.servers[${i}].name`,
+        `bench-${i}`,
+      ]);
+      ws.must([
+        "config",
+        "set",
+        "--stack",
+        "production",
+        "--path",
+        `sophia-infra:mcp.servers[${i}].port`,
+        String(9100 + i),
+      ]);
+    }
     const times: number[] = [];
     let resources = 0;
     for (let i = 0; i < runs; i++) {
