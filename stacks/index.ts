@@ -7,9 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { namespacePlan, PlatformNamespaces } from "../components/platform";
 import { sophiaCollections, WeaviateCollections } from "../components/weaviate";
 import { loadConfig } from "./config/load";
-import { createKubernetesProvider } from "./kubernetes-provider";
+import { createKubernetesProvider, kubeconfigFor } from "./kubernetes-provider";
 import { applications } from "./applications";
 import { layerModes, pendingLayers } from "./layers";
+import { monthlyCostEstimate as costEstimate, OUTPUTS_CONTRACT_VERSION } from "./outputs";
 import { platformServices } from "./platform-services";
 import { registerTransforms } from "./transforms";
 import { weaviateConnection } from "./weaviate";
@@ -49,6 +50,8 @@ const apps =
     ? applications(config, k8sProvider, namespaces.names, services, weaviate)
     : { mcpServers: {} };
 
+// Outputs: the contract in stacks/outputs/contract.ts (versioned; README "Stack outputs").
+export const contractVersion = OUTPUTS_CONTRACT_VERSION;
 export const environment = settings.environment;
 export const domain = settings.domain;
 export const endpoints = {
@@ -75,3 +78,6 @@ export const dnsRecords = services.dnsRecords;
 export const grafanaUrl = services.grafanaUrl ?? null;
 /** Public URL of each MCP server (`mcp.<domain>/mcp/<name>`, bearer token required). */
 export const mcpServers = apps.mcpServers;
+/** The kubeconfig objects go to (secret), or null. */
+export const kubeconfig = kubeconfigFor(config, undefined) ?? null;
+export const monthlyCostEstimate = costEstimate(settings);

@@ -38,6 +38,26 @@ export function kubernetesProviderArgs(
   }
 }
 
+/** The kubeconfig objects go to (a secret), or undefined for `render` and `skip`. */
+export function kubeconfigFor(
+  config: StackConfig,
+  clusterKubeconfig: pulumi.Output<string> | undefined,
+): pulumi.Output<string> | undefined {
+  const k = config.settings.kubernetes;
+  switch (k.target) {
+    case "kubeconfig":
+      return config.requireSecret("sophia-infra:kubeconfig");
+    case "cluster":
+      return clusterKubeconfig;
+    case "local":
+      return pulumi.secret(
+        readLocalFile(k.kubeconfigPath, 'kubernetes.target is "local"', "API server", "kube-local.sh"),
+      );
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Creates the provider. `kubeconfig` comes from the cluster layer (`cluster`) or the `kubeconfig`
  * secret (`kubeconfig`); it is a secret either way and must be stable across runs
@@ -52,21 +72,7 @@ export function createKubernetesProvider(
   const args = kubernetesProviderArgs(config.settings);
   if (!args) return undefined;
   const target = config.settings.kubernetes.target;
-  const kubeconfig =
-    target === "kubeconfig"
-      ? config.requireSecret("sophia-infra:kubeconfig")
-      : target === "cluster"
-        ? clusterKubeconfig
-        : target === "local"
-          ? pulumi.secret(
-              readLocalFile(
-                config.settings.kubernetes.kubeconfigPath,
-                'kubernetes.target is "local"',
-                "API server",
-                "kube-local.sh",
-              ),
-            )
-          : undefined;
+  const kubeconfig = kubeconfigFor(config, clusterKubeconfig);
   if ((target === "kubeconfig" || target === "cluster" || target === "local") && !kubeconfig) {
     throw new pulumi.RunError(`kubernetes.target is ${target} but no kubeconfig is available`);
   }

@@ -11,6 +11,7 @@ import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { fixtureSecret, resolveEscConfig } from "../harness/esc";
+import { readStackOutputs } from "../../stacks/outputs";
 import { LocalKube } from "../harness/kube";
 import { LocalWeaviate } from "../harness/weaviate";
 import {
@@ -189,6 +190,14 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
     });
     expect(Object.keys(out["mcpServers"] as object)).toHaveLength(16);
     expect((out["mcpServers"] as Record<string, string>)["github"]).toBe("https://mcp.sophia-dev.localhost/mcp/github");
+    // The outputs contract, read by the typed reader other tooling uses, with and without secrets.
+    const shown = readStackOutputs(out, { showSecrets: true });
+    expect(shown.values.contractVersion).toBe(1);
+    expect(shown.secrets.kubeconfig.redacted).toBe(false);
+    expect(shown.values.monthlyCostEstimate).toEqual({ currency: "USD", hoursPerMonth: 730, total: 0, byNode: {} });
+    const plain = parseJson<Record<string, unknown>>(ws.must(["stack", "output", "--stack", "dev", "--json"]));
+    expect(plain["kubeconfig"]).toBe("[secret]");
+    expect(readStackOutputs(plain, { showSecrets: false }).secrets.kubeconfig).toEqual({ redacted: true });
     const exported = ws.must(["stack", "export", "--stack", "dev"]).stdout;
     const token = ws.must(["config", "get", "--stack", "dev", "sophia-infra:mcpGatewayToken"]).stdout.trim();
     expect(token).toMatch(/^dev-gateway-token-/);

@@ -1,0 +1,103 @@
+/**
+ * The stack outputs contract: every output the program exports, in one schema, versioned. Other
+ * tooling reads outputs through `readStackOutputs` (reader.ts); `docs/outputs.schema.json` is the
+ * same schema as JSON Schema (generated: `npx tsx scripts/gen-outputs-schema.ts`). Changing an
+ * output's shape is a new contract version.
+ */
+import { z } from "zod";
+
+import { NODE_CLASSES, type NodeClass, type Settings } from "../config/schema";
+
+export const OUTPUTS_CONTRACT_VERSION = 1;
+
+/** Hourly rates from the plan (USD), per GPU node class. */
+export const HOURLY_RATES: Readonly<Record<NodeClass, number>> = { gh200: 1.85, a100: 1.1, rtx6000: 0.8, a6000: 0.65 };
+/** Hours in an average month (365 × 24 / 12). */
+export const HOURS_PER_MONTH = 730;
+
+const name = z.string().min(1);
+const url = z.url();
+
+export const stackOutputsSchema = z
+  .strictObject({
+    contractVersion: z.literal(OUTPUTS_CONTRACT_VERSION).describe("Version of this contract."),
+    environment: z.enum(["production", "staging", "dev"]).describe("The environment."),
+    domain: z.string().describe("Base domain."),
+    endpoints: z
+      .strictObject({ api: url, mcp: url, monitor: url })
+      .describe("Public endpoints: the backend API, the MCP gateway, Grafana."),
+    layers: z.record(name, name).describe("Each layer's mode (`skip`, `create`, …)."),
+    kubernetesNamespaces: z.record(name, name).describe("Namespaces created, by name."),
+    weaviateCollections: z.record(name, name).describe("Weaviate collections managed, by name."),
+    dataServices: z
+      .strictObject({
+        postgres: z
+          .strictObject({ host: name, database: name, credentialsSecret: name })
+          .nullable()
+          .describe("Postgres primary (read-write Service) and the Secret with the app role's credentials."),
+        redis: z
+          .strictObject({ masterName: name, sentinels: z.array(name) })
+          .nullable()
+          .describe("Redis Sentinel master set and the sentinels' `host:port`."),
+      })
+      .describe("Connection facts of the data services (no credentials)."),
+    dnsRecords: z
+      .array(
+        z.strictObject({
+          name,
+          type: z.enum(["A", "AAAA"]),
+          ttl: z.int().positive(),
+          values: z.array(z.string()),
+        }),
+      )
+      .describe("Records to create at the registrar (empty values: addresses not known yet)."),
+    grafanaUrl: url.nullable().describe("Grafana, when monitoring is deployed."),
+    mcpServers: z.record(name, url).describe("Each MCP server's URL at the gateway (bearer token required)."),
+    kubeconfig: z
+      .string()
+      .nullable()
+      .meta({ secret: true })
+      .describe("Kubeconfig of the cluster the stack deploys to (secret), or null without one."),
+    monthlyCostEstimate: z
+      .strictObject({
+        currency: z.literal("USD"),
+        hoursPerMonth: z.number().positive(),
+        total: z.number().nonnegative(),
+        byNode: z.record(
+          name,
+          z.strictObject({ class: z.enum(NODE_CLASSES), hourlyRate: z.number(), monthly: z.number() }),
+        ),
+      })
+      .describe("GPU node cost per month from the plan's hourly rates, over `cluster.nodes`."),
+  })
+  .describe("Outputs of a sophia-infra stack (`pulumi stack output --json`).");
+
+export type StackOutputs = z.infer<typeof stackOutputsSchema>;
+
+/** Outputs exported as Pulumi secrets (shown as `[secret]` without `--show-secrets`). */
+export const SECRET_OUTPUTS = ["kubeconfig"] as const satisfies readonly (keyof StackOutputs)[];
+
+/** The monthly estimate for the configured nodes. Pure. */
+export function monthlyCostEstimate(s: Settings): StackOutputs["monthlyCostEstimate"] {
+  const nodes = s.cluster.mode === "k3s" ? s.cluster.nodes : [];
+  const byNode = Object.fromEntries(
+    nodes.map((n) => {
+      const hourlyRate = HOURLY_RATES[n.class];
+      return [n.name, { class: n.class, hourlyRate, monthly: round(hourlyRate * HOURS_PER_MONTH) }];
+    }),
+  );
+  const total = round(Object.values(byNode).reduce((sum, n) => sum + n.monthly, 0));
+  return { currency: "USD", hoursPerMonth: HOURS_PER_MONTH, total, byNode };
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** The JSON Schema of the contract (what docs/outputs.schema.json holds). */
+export function outputsJsonSchema(): Record<string, unknown> {
+  return {
+    $id: `https://sophia-intel.ai/schemas/sophia-infra-outputs-v${OUTPUTS_CONTRACT_VERSION}.json`,
+    ...z.toJSONSchema(stackOutputsSchema),
+  };
+}
