@@ -37,7 +37,7 @@ ensure_deps() {
 ensure_toolchain() {
   say "making sure the pinned Pulumi engine and the local servers are present (toolchain/ensure.mjs)"
   local env_file
-  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file --with kube,weaviate,gitleaks,manifests)" || exit 1
+  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file --with kube,weaviate,gitleaks,actionlint,manifests)" || exit 1
   # shellcheck disable=SC1090
   source "$env_file"
   # Type errors are caught by `pnpm typecheck`; the engine only transpiles.

@@ -128,6 +128,18 @@ export const SERVERS = {
       env: "SOPHIA_GITLEAKS",
     },
   ],
+  /** actionlint, for linting the delivery workflows (test/integration/workflows.test.ts). */
+  actionlint: [
+    {
+      name: "actionlint",
+      version: "1.7.11",
+      wrapper: "actionlint",
+      main: "github.com/rhysd/actionlint/cmd/actionlint",
+      binary: "actionlint",
+      ldflags: "-X github.com/rhysd/actionlint.version=v1.7.11",
+      env: "SOPHIA_ACTIONLINT",
+    },
+  ],
   /** Weaviate for the dev stack and the collection tests (reports its version from its embedded API spec). */
   weaviate: [
     {
