@@ -217,27 +217,14 @@ function mcpPreview(env: Record<string, string>, extra: number): { seconds: numb
   const ws = new PulumiWorkspace(env, { passphrase: "bench" });
   try {
     prepareEscStack(ws, "production");
-    // One config path per field: `config set --path` stores a JSON list given whole as a string.
-    for (let i = 0; i < extra; i++) {
-      ws.must([
-        "config",
-        "set",
-        "--stack",
-        "production",
-        "--path",
-        `sophia-infra:mcp.servers[${i}].name`,
-        `bench-${i}`,
-      ]);
-      ws.must([
-        "config",
-        "set",
-        "--stack",
-        "production",
-        "--path",
-        `sophia-infra:mcp.servers[${i}].port`,
-        String(9100 + i),
-      ]);
-    }
+    // One path per field: `config set --path` would store a JSON list given whole as a string.
+    const fields = Array.from({ length: extra }, (_, i) => [
+      "--plaintext",
+      `sophia-infra:mcp.servers[${i}].name=bench-${i}`,
+      "--plaintext",
+      `sophia-infra:mcp.servers[${i}].port=${9100 + i}`,
+    ]).flat();
+    if (extra > 0) ws.must(["config", "set-all", "--stack", "production", "--path", ...fields]);
     const times: number[] = [];
     let resources = 0;
     for (let i = 0; i < runs; i++) {

@@ -10,7 +10,7 @@ import { McpServers, resolveCatalog } from "../components/mcp";
 import { schedulingFor } from "../components/placement";
 import type { WeaviateConnection } from "../components/weaviate";
 import type { StackConfig } from "./config/load";
-import type { PlatformServicesOutputs } from "./platform-services";
+import { requireNamespace, type PlatformServicesOutputs } from "./platform-services";
 
 const ns = "sophia-infra";
 
@@ -37,7 +37,7 @@ export function applications(
       "mcp",
       {
         servers: catalog,
-        namespace: namespaces["sophia-mcp"]!,
+        namespace: requireNamespace(namespaces, "sophia-mcp"),
         domain: s.domain,
         placement: s.placement,
         ...(secretsJson
@@ -54,7 +54,7 @@ export function applications(
     const backend = new Backend(
       "backend",
       {
-        namespace: namespaces["sophia-apps"]!,
+        namespace: requireNamespace(namespaces, "sophia-apps"),
         domain: s.domain,
         settings: {
           image: s.backend.image,
@@ -81,7 +81,7 @@ export function applications(
     new Inference(
       "inference",
       {
-        namespace: namespaces["sophia-apps"]!,
+        namespace: requireNamespace(namespaces, "sophia-apps"),
         image: s.inference.image,
         tag: s.inference.tag,
         maxReplicas: s.inference.maxReplicas,

@@ -23,7 +23,9 @@ for (const layer of pendingLayers(settings)) {
   void pulumi.log.warn(`${layer.key}: enabled in config but ${layer.reason}; nothing is deployed for it`);
 }
 
-const k8sProvider = createKubernetesProvider("kubernetes", config, undefined);
+// No cluster layer yet: the kubeconfig comes from the target (secret or local file).
+const targetKubeconfig = kubeconfigFor(config, undefined);
+const k8sProvider = createKubernetesProvider("kubernetes", config, targetKubeconfig);
 const namespaces = k8sProvider
   ? new PlatformNamespaces(
       "platform",
@@ -79,5 +81,5 @@ export const grafanaUrl = services.grafanaUrl ?? null;
 /** Public URL of each MCP server (`mcp.<domain>/mcp/<name>`, bearer token required). */
 export const mcpServers = apps.mcpServers;
 /** The kubeconfig objects go to (secret), or null. */
-export const kubeconfig = kubeconfigFor(config, undefined) ?? null;
+export const kubeconfig = targetKubeconfig ?? null;
 export const monthlyCostEstimate = costEstimate(settings);

@@ -59,20 +59,19 @@ export function kubeconfigFor(
 }
 
 /**
- * Creates the provider. `kubeconfig` comes from the cluster layer (`cluster`) or the `kubeconfig`
- * secret (`kubeconfig`); it is a secret either way and must be stable across runs
- * (pulumi-kubernetes#2745: a changed kubeconfig replaces the provider and every object on it).
+ * Creates the provider with `kubeconfig` from `kubeconfigFor`; it is a secret either way and must be
+ * stable across runs (pulumi-kubernetes#2745: a changed kubeconfig replaces the provider and every
+ * object on it).
  */
 export function createKubernetesProvider(
   name: string,
   config: StackConfig,
-  clusterKubeconfig: pulumi.Output<string> | undefined,
+  kubeconfig: pulumi.Output<string> | undefined,
   opts?: pulumi.CustomResourceOptions,
 ): k8s.Provider | undefined {
   const args = kubernetesProviderArgs(config.settings);
   if (!args) return undefined;
   const target = config.settings.kubernetes.target;
-  const kubeconfig = kubeconfigFor(config, clusterKubeconfig);
   if ((target === "kubeconfig" || target === "cluster" || target === "local") && !kubeconfig) {
     throw new pulumi.RunError(`kubernetes.target is ${target} but no kubeconfig is available`);
   }

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 
 import type { ChartSource } from "../components/charts";
 import { GpuOperator } from "../components/gpu-operator";
-import { dnsRecords, Ingress, type DnsRecord } from "../components/ingress";
+import { dnsRecords, GATEWAY_NAME, Ingress, type DnsRecord } from "../components/ingress";
 import { Monitoring } from "../components/monitoring";
 import { schedulingFor } from "../components/placement";
 import { CloudNativePgOperator, POSTGRES_IMAGE, PostgresCluster } from "../components/postgres";
@@ -40,6 +40,16 @@ export function chartSourceFor(s: Settings): ChartSource {
   return { source: "remote" };
 }
 
+/** A namespace of the plan by name; a layer asking for one the plan did not create is a bug. */
+export function requireNamespace(
+  namespaces: Record<string, pulumi.Output<string>>,
+  name: string,
+): pulumi.Output<string> {
+  const n = namespaces[name];
+  if (!n) throw new Error(`namespace ${name} is not in the namespace plan`);
+  return n;
+}
+
 export function platformServices(
   config: StackConfig,
   provider: k8s.Provider,
@@ -55,11 +65,7 @@ export function platformServices(
         .join(", ")}) are not rendered (a release installs into a cluster); everything else is`,
     );
   }
-  const namespace = (name: string): pulumi.Output<string> => {
-    const n = namespaces[name];
-    if (!n) throw new Error(`platform services: namespace ${name} is not in the namespace plan`);
-    return n;
-  };
+  const namespace = (name: string) => requireNamespace(namespaces, name);
   // No controller runs where objects go (dev's local API server): admission webhooks could never answer.
   const controllersRun = !s.kubernetes.skipAwait;
 
@@ -77,7 +83,9 @@ export function platformServices(
             ...(s.monitoring.pagerduty
               ? { pagerdutyRoutingKey: config.requireSecret(`${ns}:pagerdutyRoutingKey`) }
               : {}),
-            ...(s.ingress.mode === "create" ? { gateway: { name: "sophia", namespace: namespace("ingress") } } : {}),
+            ...(s.ingress.mode === "create"
+              ? { gateway: { name: GATEWAY_NAME, namespace: namespace("ingress") } }
+              : {}),
             retention: s.monitoring.retention,
             prometheusStorage: s.monitoring.prometheusStorage,
           },

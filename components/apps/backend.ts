@@ -1,8 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { hostRouteSpec, httpRoute, type GatewayRef } from "../ingress";
 import type { Scheduling } from "../placement";
-import { deploymentSpec, hpaSpec, httpProbe, pdbSpec, secretEnv, serviceSpec, type WorkloadSpec } from "./workload";
+import { httpProbe, secretEnv, type WorkloadSpec } from "./workload";
+import { registerWorkload } from "./workload-resources";
 
 export const BACKEND_NAME = "sophia-backend";
 export const BACKEND_PORT = 8000;
@@ -16,10 +18,9 @@ export interface BackendSettings {
   readonly scheduling: Scheduling;
 }
 
-export function backendWorkload(s: BackendSettings, namespace: string): WorkloadSpec {
+export function backendWorkload(s: BackendSettings): WorkloadSpec {
   return {
     name: BACKEND_NAME,
-    namespace,
     labels: { "app.kubernetes.io/name": BACKEND_NAME, "app.kubernetes.io/part-of": "sophia" },
     image: `${s.image}:${s.tag}`,
     port: BACKEND_PORT,
@@ -63,7 +64,7 @@ export interface BackendArgs {
   /** Ports of the MCP servers the backend calls directly. */
   readonly mcpPorts: readonly number[];
   /** The Gateway publishing `api.<domain>`. */
-  readonly gateway?: { readonly name: string; readonly namespace: pulumi.Input<string> };
+  readonly gateway?: GatewayRef;
 }
 
 /**
@@ -75,13 +76,8 @@ export class Backend extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackendArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:apps:Backend", name, {}, opts);
-    const w = backendWorkload(args.settings, "");
+    const w = backendWorkload(args.settings);
     const meta = { name: BACKEND_NAME, namespace: args.namespace, labels: w.labels };
-    const sa = new k8s.core.v1.ServiceAccount(
-      `${name}-sa`,
-      { metadata: meta, automountServiceAccountToken: false },
-      { parent: this },
-    );
     const env = new k8s.core.v1.Secret(
       `${name}-env`,
       {
@@ -93,39 +89,22 @@ export class Backend extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new k8s.apps.v1.Deployment(
-      name,
-      { metadata: meta, spec: deploymentSpec(w, args.settings.minReplicas) },
-      { parent: this, dependsOn: [sa, env], ignoreChanges: ["spec.replicas"] },
-    );
-    new k8s.core.v1.Service(`${name}-service`, { metadata: meta, spec: serviceSpec(w) }, { parent: this });
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-      `${name}-hpa`,
-      {
-        metadata: meta,
-        spec: hpaSpec(w, { min: args.settings.minReplicas, max: args.settings.maxReplicas, cpu: 70, memory: 80 }),
-      },
-      { parent: this },
-    );
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta, spec: pdbSpec(w) }, { parent: this });
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network`,
-      { metadata: meta, spec: backendNetworkPolicy(args.mcpPorts) },
-      { parent: this },
-    );
+    registerWorkload(this, {
+      id: name,
+      workload: w,
+      namespace: args.namespace,
+      initialReplicas: args.settings.minReplicas,
+      autoscaling: { min: args.settings.minReplicas, max: args.settings.maxReplicas, cpu: 70, memory: 80 },
+      pdb: true,
+      networkPolicy: backendNetworkPolicy(args.mcpPorts),
+      dependsOn: [env],
+    });
     if (args.gateway) {
-      const gw = args.gateway;
-      new k8s.apiextensions.CustomResource(
+      httpRoute(
         `${name}-route`,
         {
-          apiVersion: "gateway.networking.k8s.io/v1",
-          kind: "HTTPRoute",
           metadata: meta,
-          spec: pulumi.output(gw.namespace).apply((namespace) => ({
-            parentRefs: [{ name: gw.name, namespace, sectionName: "https-api" }],
-            hostnames: [`api.${args.domain}`],
-            rules: [{ backendRefs: [{ name: BACKEND_NAME, port: BACKEND_PORT }] }],
-          })),
+          spec: hostRouteSpec(args.gateway, "api", args.domain, { name: BACKEND_NAME, port: BACKEND_PORT }),
         },
         { parent: this },
       );

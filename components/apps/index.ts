@@ -1,3 +1,4 @@
 export * from "./backend";
 export * from "./inference";
 export * from "./workload";
+export * from "./workload-resources";

@@ -1,9 +1,9 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { Settings, WorkloadClass } from "../../stacks/config/schema";
 import { schedulingFor } from "../placement";
-import { deploymentSpec, hpaSpec, httpProbe, serviceSpec, type WorkloadSpec } from "./workload";
+import { httpProbe, type WorkloadSpec } from "./workload";
+import { registerWorkload } from "./workload-resources";
 
 /** The plan's GPU functions and the workload class (hence node class) each runs on. */
 export const INFERENCE_FUNCTIONS: Readonly<Record<string, WorkloadClass>> = {
@@ -18,13 +18,11 @@ export const INFERENCE_PORT = 8000;
 export function inferenceWorkload(
   fn: string,
   s: { image: string; tag: string; placement: Settings["placement"] },
-  namespace: string,
 ): WorkloadSpec {
   const workloadClass = INFERENCE_FUNCTIONS[fn];
   if (!workloadClass) throw new Error(`unknown inference function ${fn}`);
   return {
     name: `inference-${fn}`,
-    namespace,
     labels: {
       "app.kubernetes.io/name": `inference-${fn}`,
       "app.kubernetes.io/component": "inference",
@@ -61,42 +59,27 @@ export class Inference extends pulumi.ComponentResource {
   constructor(name: string, args: InferenceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:apps:Inference", name, {}, opts);
     for (const fn of Object.keys(INFERENCE_FUNCTIONS)) {
-      const w = inferenceWorkload(fn, args, "");
-      const meta = { name: w.name, namespace: args.namespace, labels: w.labels };
-      const sa = new k8s.core.v1.ServiceAccount(
-        `${name}-${fn}-sa`,
-        { metadata: meta, automountServiceAccountToken: false },
-        { parent: this },
-      );
-      new k8s.apps.v1.Deployment(
-        `${name}-${fn}`,
-        { metadata: meta, spec: deploymentSpec(w, 1) },
-        { parent: this, dependsOn: [sa], ignoreChanges: ["spec.replicas"] },
-      );
-      new k8s.core.v1.Service(`${name}-${fn}-service`, { metadata: meta, spec: serviceSpec(w) }, { parent: this });
-      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-        `${name}-${fn}-hpa`,
-        { metadata: meta, spec: hpaSpec(w, { min: 1, max: args.maxReplicas, cpu: 70 }) },
-        { parent: this },
-      );
-      new k8s.networking.v1.NetworkPolicy(
-        `${name}-${fn}-network`,
-        {
-          metadata: meta,
-          spec: {
-            podSelector: { matchLabels: w.labels },
-            policyTypes: ["Ingress", "Egress"],
-            ingress: [
-              {
-                from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "sophia-backend" } } }],
-                ports: [{ protocol: "TCP", port: INFERENCE_PORT }],
-              },
-            ],
-            egress: [],
-          },
+      const w = inferenceWorkload(fn, args);
+      registerWorkload(this, {
+        id: `${name}-${fn}`,
+        workload: w,
+        namespace: args.namespace,
+        initialReplicas: 1,
+        autoscaling: { min: 1, max: args.maxReplicas, cpu: 70 },
+        // One replica at the floor: a PDB would block every node drain.
+        pdb: false,
+        networkPolicy: {
+          podSelector: { matchLabels: w.labels },
+          policyTypes: ["Ingress", "Egress"],
+          ingress: [
+            {
+              from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "sophia-backend" } } }],
+              ports: [{ protocol: "TCP", port: INFERENCE_PORT }],
+            },
+          ],
+          egress: [],
         },
-        { parent: this },
-      );
+      });
     }
     this.registerOutputs({});
   }

@@ -15,7 +15,6 @@ type Probe = k8s.types.input.core.v1.Probe;
 
 export interface WorkloadSpec {
   readonly name: string;
-  readonly namespace: string;
   /** Labels of the pods and the selector (must include `app.kubernetes.io/name`). */
   readonly labels: Readonly<Record<string, string>>;
   readonly image: string;

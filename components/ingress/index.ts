@@ -1,2 +1,3 @@
 export * from "./ingress";
 export * from "./ingress-objects";
+export * from "./http-route";

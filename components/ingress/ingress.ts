@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { CHARTS, helmRelease, type ChartSource } from "../charts";
+import { httpRoute, type GatewayRef } from "./http-route";
 import {
   certificateSpec,
   certManagerValues,
@@ -43,7 +44,7 @@ export class Ingress extends pulumi.ComponentResource {
   /** Public host names by key (`api`, `mcp`, `monitor`). */
   public readonly hosts: Record<PublicHost, string>;
   /** The Gateway routes attach to: `{ name, namespace }`. */
-  public readonly gateway: { name: string; namespace: pulumi.Output<string> };
+  public readonly gateway: GatewayRef;
 
   constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:ingress:Ingress", name, {}, opts);
@@ -110,11 +111,9 @@ export class Ingress extends pulumi.ComponentResource {
       // Certificates first: a listener without its Secret stays unprogrammed until it exists.
       { parent: this, dependsOn: [gatewayClass, ...certificates] },
     );
-    new k8s.apiextensions.CustomResource(
+    httpRoute(
       `${name}-https-redirect`,
       {
-        apiVersion: "gateway.networking.k8s.io/v1",
-        kind: "HTTPRoute",
         metadata: { name: "https-redirect", namespace: args.ingressNamespace },
         spec: ingressNs.apply((ns) => httpsRedirectRouteSpec(ns)),
       },

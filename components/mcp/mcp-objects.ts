@@ -11,7 +11,6 @@ import type { Settings } from "../../stacks/config/schema";
 import { schedulingFor } from "../placement";
 import type { McpServer } from "./catalog";
 
-export const MCP_NAMESPACE = "sophia-mcp";
 /** Header Streamable HTTP carries the session in; stateful servers are pinned by it. */
 export const SESSION_HEADER = "Mcp-Session-Id";
 /** Label selecting the routes the gateway's authentication applies to. */
@@ -44,7 +43,6 @@ export function workload(server: McpServer, domain: string, placement: Settings[
   const name = objectName(server);
   return {
     name,
-    namespace: MCP_NAMESPACE,
     labels: labels(server),
     image: `${server.image}:${server.tag}`,
     port: server.port,

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { deploymentSpec, hpaSpec, pdbSpec, serviceSpec } from "../apps/workload";
+import { registerWorkload } from "../apps/workload-resources";
+import { httpRoute, type GatewayRef } from "../ingress";
 import type { Settings } from "../../stacks/config/schema";
 import type { McpServer } from "./catalog";
 import {
@@ -26,11 +27,7 @@ export interface McpServersArgs {
   /** Per-server credentials `{ <server>: { <VAR>: <value> } }` (a secret), for the servers that read some. */
   readonly secrets?: pulumi.Input<Record<string, Record<string, string>>>;
   /** The Gateway to route `mcp.<domain>/mcp/<name>` through, and the bearer token it requires. */
-  readonly gateway?: {
-    readonly name: string;
-    readonly namespace: pulumi.Input<string>;
-    readonly token: pulumi.Input<string>;
-  };
+  readonly gateway?: GatewayRef & { readonly token: pulumi.Input<string> };
 }
 
 /**
@@ -50,12 +47,7 @@ export class McpServers extends pulumi.ComponentResource {
       const id = `${name}-${server.name}`;
       const w = workload(server, args.domain, args.placement);
       const meta = { name: objectName(server), namespace: ns, labels: labels(server) };
-      const sa = new k8s.core.v1.ServiceAccount(
-        `${id}-sa`,
-        { metadata: meta, automountServiceAccountToken: server.kubernetesApi },
-        { parent: this },
-      );
-      const dependsOn: pulumi.Resource[] = [sa];
+      const dependsOn: pulumi.Resource[] = [];
       if (server.secrets.length > 0) {
         const values = pulumi.output(args.secrets ?? {}).apply((all) => {
           const mine = all[server.name] ?? {};
@@ -69,34 +61,21 @@ export class McpServers extends pulumi.ComponentResource {
           ),
         );
       }
-      new k8s.apps.v1.Deployment(
-        `${id}`,
-        { metadata: meta, spec: deploymentSpec(w, server.minReplicas) },
-        // The HPA owns the replica count.
-        { parent: this, dependsOn, ignoreChanges: ["spec.replicas"] },
-      );
-      new k8s.core.v1.Service(`${id}-service`, { metadata: meta, spec: serviceSpec(w) }, { parent: this });
-      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-        `${id}-hpa`,
-        {
-          metadata: meta,
-          spec: hpaSpec(w, { min: server.minReplicas, max: server.maxReplicas, cpu: server.cpuTarget }),
-        },
-        { parent: this },
-      );
-      new k8s.policy.v1.PodDisruptionBudget(`${id}-pdb`, { metadata: meta, spec: pdbSpec(w) }, { parent: this });
-      new k8s.networking.v1.NetworkPolicy(
-        `${id}-network`,
-        { metadata: meta, spec: networkPolicySpec(server) },
-        { parent: this },
-      );
+      registerWorkload(this, {
+        id,
+        workload: w,
+        namespace: ns,
+        initialReplicas: server.minReplicas,
+        autoscaling: { min: server.minReplicas, max: server.maxReplicas, cpu: server.cpuTarget },
+        pdb: true,
+        networkPolicy: networkPolicySpec(server),
+        dependsOn,
+      });
       if (args.gateway && gatewayNs) {
         const gw = args.gateway.name;
-        new k8s.apiextensions.CustomResource(
+        httpRoute(
           `${id}-route`,
           {
-            apiVersion: "gateway.networking.k8s.io/v1",
-            kind: "HTTPRoute",
             metadata: { ...meta, labels: { ...labels(server), [MCP_ROUTE_LABEL]: "true" } },
             spec: gatewayNs.apply((namespace) => httpRouteSpec(server, args.domain, { name: gw, namespace })),
           },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { CHARTS, helmRelease, type ChartSource } from "../charts";
+import { hostRouteSpec, httpRoute, type GatewayRef } from "../ingress";
 import {
   ALERTMANAGER_CONFIG_SECRET,
   alertmanagerConfig,
@@ -30,7 +31,7 @@ export interface MonitoringArgs {
   /** PagerDuty Events v2 routing key (secret); absent: no paging. */
   readonly pagerdutyRoutingKey?: pulumi.Input<string>;
   /** The Gateway to publish Grafana on (`monitor.<domain>`); absent: not published. */
-  readonly gateway?: { readonly name: string; readonly namespace: pulumi.Input<string> };
+  readonly gateway?: GatewayRef;
   /** @default "50Gi" */
   readonly prometheusStorage?: string;
   /** @default "30d" */
@@ -130,17 +131,11 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
     if (args.gateway) {
-      new k8s.apiextensions.CustomResource(
+      httpRoute(
         `${name}-grafana-route`,
         {
-          apiVersion: "gateway.networking.k8s.io/v1",
-          kind: "HTTPRoute",
           metadata: { name: "grafana", namespace: ns },
-          spec: {
-            parentRefs: [{ name: args.gateway.name, namespace: args.gateway.namespace, sectionName: "https-monitor" }],
-            hostnames: [`monitor.${args.domain}`],
-            rules: [{ backendRefs: [{ name: GRAFANA_SERVICE.name, port: GRAFANA_SERVICE.port }] }],
-          },
+          spec: hostRouteSpec(args.gateway, "monitor", args.domain, GRAFANA_SERVICE),
         },
         { parent: this, dependsOn: afterPrometheus },
       );

@@ -55,7 +55,6 @@ export class PostgresCluster extends pulumi.ComponentResource {
     const namespace = pulumi.output(args.namespace);
     const labels = { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/part-of": "sophia" };
     const meta = (objectName: string) => ({ name: objectName, namespace, labels });
-    const after = { parent: this, dependsOn: args.operator ?? [] };
 
     const sql = new k8s.core.v1.ConfigMap(
       `${name}-bootstrap-sql`,
@@ -104,7 +103,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
           metadata: meta(names.objectStore),
           spec: objectStoreSpec(s, s.backup),
         },
-        { ...after, dependsOn: [secret, ...(args.operator ?? [])] },
+        { parent: this, dependsOn: [secret, ...(args.operator ?? [])] },
       );
       dependsOn.push(store);
     }

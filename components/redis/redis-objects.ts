@@ -23,7 +23,6 @@ export const SENTINEL_PORT = 26379;
 export interface RedisSetSettings {
   /** Object name prefix and `app.kubernetes.io/name`. */
   readonly name: string;
-  readonly namespace: string;
   readonly replicas: number;
   readonly quorum: number;
   readonly masterName: string;

@@ -61,9 +61,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
     super("sophia:redis:RedisSentinel", name, {}, opts);
     const namespace = pulumi.output(args.namespace);
     this.masterName = "sophia";
-    const settings = (ns: string): RedisSetSettings => ({
+    const s: RedisSetSettings = {
       name: "redis",
-      namespace: ns,
       replicas: args.replicas ?? 3,
       quorum: args.quorum ?? 2,
       masterName: this.masterName,
@@ -75,8 +74,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       scheduling: args.scheduling,
       antiAffinity: args.antiAffinity ?? "preferred",
       secretName: "redis-auth",
-    });
-    const s = settings("");
+    };
     const meta = (objectName: string) => ({ name: objectName, namespace, labels: labels(s) });
 
     const secret = new k8s.core.v1.Secret(

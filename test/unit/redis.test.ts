@@ -17,7 +17,6 @@ import { readAsset } from "../../components/assets";
 
 const settings: RedisSetSettings = {
   name: "redis",
-  namespace: "sophia-data",
   replicas: 3,
   quorum: 2,
   masterName: "sophia",

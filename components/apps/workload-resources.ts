@@ -1,0 +1,47 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+
+import { deploymentSpec, hpaSpec, pdbSpec, serviceSpec, type Autoscaling, type WorkloadSpec } from "./workload";
+
+export interface WorkloadResourcesArgs {
+  /** Prefix of the child resource names: `<id>`, `<id>-sa`, `<id>-service`, `<id>-hpa`, … */
+  readonly id: string;
+  readonly workload: WorkloadSpec;
+  readonly namespace: pulumi.Input<string>;
+  /** Replicas at creation; the HPA owns the count afterwards. */
+  readonly initialReplicas: number;
+  readonly autoscaling: Autoscaling;
+  /** Add a PodDisruptionBudget (workloads running more than one replica). */
+  readonly pdb: boolean;
+  readonly networkPolicy: k8s.types.input.networking.v1.NetworkPolicySpec;
+  /** Resources the Deployment waits for besides its ServiceAccount (e.g. the Secret it reads). @default [] */
+  readonly dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * Registers the objects every application workload has, under `parent`: ServiceAccount (token only
+ * for workloads that call the Kubernetes API), Deployment, Service, HPA, optional PDB, NetworkPolicy.
+ */
+export function registerWorkload(parent: pulumi.Resource, a: WorkloadResourcesArgs): void {
+  const w = a.workload;
+  const metadata = { name: w.name, namespace: a.namespace, labels: w.labels };
+  const sa = new k8s.core.v1.ServiceAccount(
+    `${a.id}-sa`,
+    { metadata, automountServiceAccountToken: w.kubernetesApi },
+    { parent },
+  );
+  new k8s.apps.v1.Deployment(
+    a.id,
+    { metadata, spec: deploymentSpec(w, a.initialReplicas) },
+    // The HPA owns the replica count.
+    { parent, dependsOn: [sa, ...(a.dependsOn ?? [])], ignoreChanges: ["spec.replicas"] },
+  );
+  new k8s.core.v1.Service(`${a.id}-service`, { metadata, spec: serviceSpec(w) }, { parent });
+  new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+    `${a.id}-hpa`,
+    { metadata, spec: hpaSpec(w, a.autoscaling) },
+    { parent },
+  );
+  if (a.pdb) new k8s.policy.v1.PodDisruptionBudget(`${a.id}-pdb`, { metadata, spec: pdbSpec(w) }, { parent });
+  new k8s.networking.v1.NetworkPolicy(`${a.id}-network`, { metadata, spec: a.networkPolicy }, { parent });
+}
