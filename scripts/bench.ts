@@ -9,8 +9,9 @@
  *   - Redis failover time with our Sentinel settings against the Bitnami chart's defaults (real
  *     redis-server and redis-sentinel on loopback, 3 + 3 processes, the master killed);
  *   - production's preview with the 16-server MCP catalog against a 160-server one (how the
- *     program's evaluation grows with the catalog).
- * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp]
+ *     program's evaluation grows with the catalog);
+ *   - production's preview with the policy pack against without (what the guardrails cost).
+ * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp,policy]
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ import {
   type PreviewJson,
 } from "../test/harness/pulumi";
 import { BITNAMI_SENTINEL_TIMING, SOPHIA_SENTINEL_TIMING, type SentinelTiming } from "../components/redis/redis-config";
+import { POLICY_PACK } from "../test/harness/policy";
 import { LocalRedisSentinel } from "../test/harness/redis";
 import { repoRoot } from "../test/harness/stack-config";
 
@@ -35,7 +37,7 @@ const runsArg = args.indexOf("--runs");
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
 const onlyArg = args.indexOf("--only");
 const sections = new Set(
-  onlyArg >= 0 ? (args[onlyArg + 1] ?? "").split(",") : ["toolchain", "preview", "unit", "redis", "mcp"],
+  onlyArg >= 0 ? (args[onlyArg + 1] ?? "").split(",") : ["toolchain", "preview", "unit", "redis", "mcp", "policy"],
 );
 
 function seconds(start: bigint): number {
@@ -251,12 +253,38 @@ function mcpFigures(env: Record<string, string>): void {
   );
 }
 
+function policyFigures(env: Record<string, string>): void {
+  console.log(`policy pack: production preview with and without sophia-guardrails (median of ${runs})`);
+  const ws = new PulumiWorkspace(env, { passphrase: "bench" });
+  try {
+    prepareEscStack(ws, "production");
+    const time = (extra: string[]) => {
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const r = ws.pulumi(["preview", "--stack", "production", ...extra]);
+        if (r.code !== 0) throw new Error(`preview failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+        times.push(r.seconds);
+      }
+      return median(times);
+    };
+    const without = time([]);
+    const withPack = time(["--policy-pack", POLICY_PACK]);
+    console.log(`  without the pack: ${fmt(without)}`);
+    console.log(
+      `  with the pack:    ${fmt(withPack)}  (+${fmt(withPack - without)}, ${(withPack / without).toFixed(2)}x)`,
+    );
+  } finally {
+    ws.cleanup();
+  }
+}
+
 async function main(): Promise<void> {
   if (sections.has("toolchain")) toolchainFigures();
   if (sections.has("preview")) previewFigures(toolchainEnv());
   if (sections.has("unit")) unitFigures();
   if (sections.has("redis")) await redisFigures();
   if (sections.has("mcp")) mcpFigures(toolchainEnv());
+  if (sections.has("policy")) policyFigures(toolchainEnv());
 }
 
 main().catch((err: unknown) => {

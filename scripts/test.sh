@@ -10,7 +10,7 @@ say "static checks: tsc, eslint (with Pulumi's rules), prettier, shellcheck"
 pnpm -s typecheck
 pnpm -s exec eslint --max-warnings 0 .
 pnpm -s exec prettier --check --log-level warn .
-shellcheck -x scripts/*.sh k8s/*/*.sh .ci/run
+shellcheck -x scripts/*.sh k8s/*/*.sh policy/analyzer .ci/run
 
 say "unit tests"
 pnpm -s exec vitest run --project unit

@@ -18,8 +18,10 @@ if ! pulumi stack select dev 2>/dev/null; then
   pulumi stack init dev --secrets-provider passphrase >/dev/null
 fi
 
-say "pulumi up (stack dev)"
-pulumi up --stack dev --yes --skip-preview --suppress-progress "$@"
+# Every update runs the sophia-guardrails policy pack (policy/); a mandatory violation stops it
+# before anything changes.
+say "pulumi up (stack dev, policy pack sophia-guardrails)"
+pulumi up --stack dev --yes --skip-preview --suppress-progress --policy-pack "$SOPHIA_ROOT/policy/analyzer" "$@"
 
 say "stack outputs (secrets shown as [secret])"
 pulumi stack output --stack dev --json

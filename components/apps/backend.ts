@@ -95,7 +95,6 @@ export class Backend extends pulumi.ComponentResource {
       namespace: args.namespace,
       initialReplicas: args.settings.minReplicas,
       autoscaling: { min: args.settings.minReplicas, max: args.settings.maxReplicas, cpu: 70, memory: 80 },
-      pdb: true,
       networkPolicy: backendNetworkPolicy(args.mcpPorts),
       dependsOn: [env],
     });

@@ -66,8 +66,6 @@ export class Inference extends pulumi.ComponentResource {
         namespace: args.namespace,
         initialReplicas: 1,
         autoscaling: { min: 1, max: args.maxReplicas, cpu: 70 },
-        // One replica at the floor: a PDB would block every node drain.
-        pdb: false,
         networkPolicy: {
           podSelector: { matchLabels: w.labels },
           policyTypes: ["Ingress", "Egress"],

@@ -11,8 +11,6 @@ export interface WorkloadResourcesArgs {
   /** Replicas at creation; the HPA owns the count afterwards. */
   readonly initialReplicas: number;
   readonly autoscaling: Autoscaling;
-  /** Add a PodDisruptionBudget (workloads running more than one replica). */
-  readonly pdb: boolean;
   readonly networkPolicy: k8s.types.input.networking.v1.NetworkPolicySpec;
   /** Resources the Deployment waits for besides its ServiceAccount (e.g. the Secret it reads). @default [] */
   readonly dependsOn?: pulumi.Resource[];
@@ -20,7 +18,9 @@ export interface WorkloadResourcesArgs {
 
 /**
  * Registers the objects every application workload has, under `parent`: ServiceAccount (token only
- * for workloads that call the Kubernetes API), Deployment, Service, HPA, optional PDB, NetworkPolicy.
+ * for workloads that call the Kubernetes API), Deployment, Service, HPA, PodDisruptionBudget (one
+ * replica down at a time: it limits drains once the HPA scales out and never blocks one at a single
+ * replica), NetworkPolicy.
  */
 export function registerWorkload(parent: pulumi.Resource, a: WorkloadResourcesArgs): void {
   const w = a.workload;
@@ -42,6 +42,6 @@ export function registerWorkload(parent: pulumi.Resource, a: WorkloadResourcesAr
     { metadata, spec: hpaSpec(w, a.autoscaling) },
     { parent },
   );
-  if (a.pdb) new k8s.policy.v1.PodDisruptionBudget(`${a.id}-pdb`, { metadata, spec: pdbSpec(w) }, { parent });
+  new k8s.policy.v1.PodDisruptionBudget(`${a.id}-pdb`, { metadata, spec: pdbSpec(w) }, { parent });
   new k8s.networking.v1.NetworkPolicy(`${a.id}-network`, { metadata, spec: a.networkPolicy }, { parent });
 }

@@ -67,7 +67,6 @@ export class McpServers extends pulumi.ComponentResource {
         namespace: ns,
         initialReplicas: server.minReplicas,
         autoscaling: { min: server.minReplicas, max: server.maxReplicas, cpu: server.cpuTarget },
-        pdb: true,
         networkPolicy: networkPolicySpec(server),
         dependsOn,
       });

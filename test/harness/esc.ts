@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 
-import { repoRoot } from "./stack-config";
+import { parseConfig } from "../../stacks/config/load";
+import type { Settings } from "../../stacks/config/schema";
+import { readStackFile, repoRoot, toRawConfig } from "./stack-config";
 
 export interface ResolvedValue {
   readonly value: string;
@@ -94,4 +96,12 @@ export function secretPaths(envName: string): string[] {
   };
   walk(loadEscDefinition(envName), []);
   return paths;
+}
+
+/** The settings a stack's program parses: its stack file plus (but for dev) its ESC environment, resolved with fixtures. */
+export function stackSettings(stack: string): Settings {
+  const extra = stack === "dev" ? {} : resolveEscConfig(stack);
+  const r = parseConfig(toRawConfig(readStackFile(stack).config, extra));
+  if (!r.ok) throw new Error(`${stack} config invalid: ${JSON.stringify(r.problems)}`);
+  return r.config.settings;
 }

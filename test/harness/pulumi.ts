@@ -175,11 +175,53 @@ export function prepareDevStack(ws: PulumiWorkspace, overrides: Record<string, s
     ws.must(["config", "set", "--stack", "dev", "--path", key, value]);
   }
 }
+/** The dev stack pointed at a local Kubernetes API server and Weaviate (both started by the caller). */
+export function prepareLocalDevStack(
+  ws: PulumiWorkspace,
+  servers: { kubeconfigPath: string; weaviate: { url: string; dir: string; grpcPort: number } },
+): void {
+  prepareDevStack(ws, {
+    "sophia-infra:kubernetes.kubeconfigPath": servers.kubeconfigPath,
+    "sophia-infra:weaviate.url": servers.weaviate.url,
+    "sophia-infra:weaviate.apiKeyPath": join(servers.weaviate.dir, "api-key"),
+  });
+  const grpcPort = String(servers.weaviate.grpcPort);
+  ws.must(["config", "set", "--stack", "dev", "--path", "sophia-infra:weaviate.grpcPort", grpcPort, "--type", "int"]);
+}
+
 /** Parses `pulumi preview --json` output. */
 export interface PreviewJson {
-  steps?: { op: string; urn: string; newState?: { type: string; inputs?: Record<string, unknown> } }[];
+  steps?: {
+    op: string;
+    urn: string;
+    newState?: {
+      type: string;
+      custom?: boolean;
+      parent?: string;
+      provider?: string;
+      dependencies?: string[];
+      inputs?: Record<string, unknown>;
+    };
+  }[];
   changeSummary?: Record<string, number>;
   diagnostics?: { message: string; severity: string }[];
+}
+
+/**
+ * The steps of a real `pulumi preview --json` of `stack` (ESC resolved with fixtures) in a throwaway
+ * workspace: the resource graph the architecture diagram is drawn from.
+ */
+export async function previewSteps(stack: "production" | "staging"): Promise<NonNullable<PreviewJson["steps"]>> {
+  const ws = new PulumiWorkspace(toolchainEnv(), { passphrase: `throwaway-${stack}` });
+  try {
+    prepareEscStack(ws, stack);
+    const r = await ws.run(["preview", "--stack", stack, "--json"]);
+    const preview = parseJson<PreviewJson>(r);
+    if (r.code !== 0) throw new Error(`preview of ${stack} failed: ${JSON.stringify(preview.diagnostics)}`);
+    return preview.steps ?? [];
+  } finally {
+    ws.cleanup();
+  }
 }
 
 export function parseJson<T>(r: RunResult): T {

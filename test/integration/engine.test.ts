@@ -6,7 +6,6 @@
  * with fixture secrets.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -16,7 +15,7 @@ import { LocalKube } from "../harness/kube";
 import { LocalWeaviate } from "../harness/weaviate";
 import {
   parseJson,
-  prepareDevStack,
+  prepareLocalDevStack,
   prepareEscStack,
   PulumiWorkspace,
   toolchainEnv,
@@ -28,7 +27,7 @@ import {
  * Postgres (operator manifest objects, Cluster, credentials, bootstrap SQL, policy), the 16 MCP
  * servers (7 or 8 objects each), the backend and the 5 inference services.
  */
-const DEV_RESOURCES = 204;
+const DEV_RESOURCES = 209;
 
 let env: Record<string, string>;
 beforeAll(() => {
@@ -46,22 +45,7 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
     kube = await LocalKube.start(env);
     weaviate = await LocalWeaviate.start(env);
     ws = new PulumiWorkspace(env);
-    prepareDevStack(ws, {
-      "sophia-infra:kubernetes.kubeconfigPath": kube.kubeconfigPath,
-      "sophia-infra:weaviate.url": weaviate.url,
-      "sophia-infra:weaviate.apiKeyPath": join(weaviate.dir, "api-key"),
-    });
-    ws.must([
-      "config",
-      "set",
-      "--stack",
-      "dev",
-      "--path",
-      "sophia-infra:weaviate.grpcPort",
-      String(weaviate.grpcPort),
-      "--type",
-      "int",
-    ]);
+    prepareLocalDevStack(ws, { kubeconfigPath: kube.kubeconfigPath, weaviate });
     core = kube.config().makeApiClient(k8s.CoreV1Api);
     net = kube.config().makeApiClient(k8s.NetworkingV1Api);
   });

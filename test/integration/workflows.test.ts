@@ -5,10 +5,11 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 
+import { POLICY_PACK } from "../harness/policy";
 import { toolchainEnv } from "../harness/pulumi";
 import { repoRoot } from "../harness/stack-config";
 
@@ -92,6 +93,22 @@ describe("delivery workflows", () => {
     expect(pulumiSteps(w).map((s) => s.with)).toEqual([
       expect.objectContaining({ command: "preview", refresh: true, "expect-no-changes": true }),
     ]);
+  });
+
+  it("run every preview and update with the policy pack and the pinned CLI", () => {
+    const pinnedPulumi = (
+      JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> }
+    ).dependencies["@pulumi/pulumi"];
+    const steps = ["preview", "deploy", "drift"].flatMap((name) => pulumiSteps(workflow(name)));
+    expect(steps).toHaveLength(3);
+    for (const step of steps) {
+      expect(step.with).toMatchObject({
+        policyPacks: "${{ github.workspace }}/policy/analyzer",
+        "pulumi-version": pinnedPulumi,
+      });
+    }
+    // The launcher the workflows name is the one the local tests run.
+    expect(relative(repoRoot, POLICY_PACK)).toBe(join("policy", "analyzer"));
   });
 
   it("scan the whole history for secrets", () => {

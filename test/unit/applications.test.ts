@@ -178,7 +178,7 @@ describe("backend and inference", () => {
     expect(Object.keys(byName("backend-env")!.inputs["stringData"] as object)).toContain(specialSigKey);
   });
 
-  it("inference: one GPU per pod, on the NVIDIA runtime, for each of the plan's functions", () => {
+  it("inference: one GPU per pod, on the NVIDIA runtime, one pod down at a time, for each of the plan's functions", () => {
     expect(Object.keys(INFERENCE_FUNCTIONS)).toEqual(["embed", "analyze", "generate", "summarize", "classify"]);
     for (const fn of Object.keys(INFERENCE_FUNCTIONS)) {
       const spec = byName(`inference-${fn}`)!.inputs["spec"] as {
@@ -188,6 +188,11 @@ describe("backend and inference", () => {
       };
       expect(spec.template.spec.runtimeClassName).toBe("nvidia");
       expect(spec.template.spec.containers[0]!.resources.limits["nvidia.com/gpu"]).toBe("1");
+      // The HPA scales it out; maxUnavailable 1 never blocks a drain at one replica.
+      expect(byName(`inference-${fn}-pdb`)!.inputs["spec"]).toEqual({
+        maxUnavailable: 1,
+        selector: { matchLabels: (byName(`inference-${fn}`)!.inputs["metadata"] as { labels: unknown }).labels },
+      });
     }
   });
 });

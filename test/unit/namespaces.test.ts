@@ -2,22 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { namespacePlan, podSecurityLabels, type NamespaceSpec } from "../../components/platform/namespace-plan";
-import { parseConfig } from "../../stacks/config/load";
-import type { Settings } from "../../stacks/config/schema";
-import { resolveEscConfig } from "../harness/esc";
+import { stackSettings } from "../harness/esc";
 import { setupMocks } from "../harness/mocks";
-import { readStackFile, toRawConfig } from "../harness/stack-config";
-
-function settingsOf(stack: string): Settings {
-  const extra = stack === "dev" ? {} : resolveEscConfig(stack);
-  const r = parseConfig(toRawConfig(readStackFile(stack).config, extra));
-  if (!r.ok) throw new Error(`${stack} config invalid`);
-  return r.config.settings;
-}
 
 describe("namespacePlan", () => {
   it("production gets every layer's namespace, with exceptions explained", () => {
-    const plan = namespacePlan(settingsOf("production"));
+    const plan = namespacePlan(stackSettings("production"));
     expect(plan.map((n) => [n.name, n.podSecurity, n.defaultDeny])).toEqual([
       ["sophia-apps", "restricted", true],
       ["sophia-mcp", "restricted", true],
@@ -40,7 +30,7 @@ describe("namespacePlan", () => {
   });
 
   it("dev only gets the namespaces of its enabled layers", () => {
-    expect(namespacePlan(settingsOf("dev")).map((n) => n.name)).toEqual([
+    expect(namespacePlan(stackSettings("dev")).map((n) => n.name)).toEqual([
       "sophia-apps",
       "sophia-mcp",
       "sophia-data",
