@@ -49,7 +49,7 @@ const collections =
 
 const apps =
   k8sProvider && namespaces
-    ? applications(config, k8sProvider, namespaces.names, services, weaviate)
+    ? applications(config, k8sProvider, namespaces.names, services, collections?.connection ?? weaviate)
     : { mcpServers: {} };
 
 // Outputs: the contract in stacks/outputs/contract.ts (versioned; README "Stack outputs").

@@ -124,7 +124,8 @@ export class Ingress extends pulumi.ComponentResource {
       PublicHost,
       string
     >;
-    this.gateway = { name: GATEWAY_NAME, namespace: ingressNs };
+    // The namespace from the Gateway's outputs: routes and policies attaching to it depend on it.
+    this.gateway = { name: GATEWAY_NAME, namespace: gateway.metadata.namespace };
     this.registerOutputs({ hosts: this.hosts });
   }
 }

@@ -132,8 +132,9 @@ export class PostgresCluster extends pulumi.ComponentResource {
       );
     }
 
-    this.host = pulumi.interpolate`${s.name}-rw.${namespace}.svc.cluster.local`;
-    this.readOnlyHost = pulumi.interpolate`${s.name}-ro.${namespace}.svc.cluster.local`;
+    // Hosts from the Cluster's outputs, so whatever connects through them depends on the Cluster.
+    this.host = pulumi.interpolate`${cluster.metadata.name}-rw.${namespace}.svc.cluster.local`;
+    this.readOnlyHost = pulumi.interpolate`${cluster.metadata.name}-ro.${namespace}.svc.cluster.local`;
     this.database = s.database;
     this.appSecretName = names.appCredentials;
     this.url = pulumi.secret(

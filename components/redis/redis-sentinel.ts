@@ -108,7 +108,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new k8s.apps.v1.StatefulSet(
+    const statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}`,
       {
         metadata: meta(s.name),
@@ -149,12 +149,12 @@ export class RedisSentinel extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.sentinels = namespace.apply((ns) =>
-      Array.from(
-        { length: s.replicas },
-        (_, i) => `${s.name}-${i}.${headlessServiceName(s)}.${ns}.svc.cluster.local:${SENTINEL_PORT}`,
-      ),
-    );
+    // Addresses from the objects' outputs, so whatever connects through them depends on them.
+    this.sentinels = pulumi
+      .all([statefulSet.metadata.name, headless.metadata.name, namespace])
+      .apply(([set, service, ns]) =>
+        Array.from({ length: s.replicas }, (_, i) => `${set}-${i}.${service}.${ns}.svc.cluster.local:${SENTINEL_PORT}`),
+      );
     this.url = pulumi.secret(
       pulumi
         .all([this.sentinels, args.password])

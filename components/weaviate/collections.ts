@@ -19,6 +19,8 @@ export interface WeaviateCollectionsArgs {
 export class WeaviateCollections extends pulumi.ComponentResource {
   /** Collection name by name, once created. */
   public readonly names: Record<string, pulumi.Output<string>>;
+  /** The connection, resolved once every collection exists: its users depend on the collections. */
+  public readonly connection: pulumi.Output<WeaviateConnection>;
 
   constructor(name: string, args: WeaviateCollectionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:weaviate:WeaviateCollections", name, {}, opts);
@@ -31,6 +33,7 @@ export class WeaviateCollections extends pulumi.ComponentResource {
       );
       this.names[spec.name] = collection.spec.apply((s) => s.name);
     }
+    this.connection = pulumi.all([args.connection, pulumi.all(this.names)]).apply(([c]) => c);
     this.registerOutputs({ names: this.names });
   }
 }
