@@ -122,7 +122,7 @@ export function platformServices(
             ingressNamespace: namespace("ingress"),
             routeNamespaces: ["sophia-apps", "sophia-mcp", "monitoring"],
             chartSource,
-            serviceMonitor: monitors,
+            ...(monitoring ? { prometheusOperator: monitoring.prometheusOperator } : {}),
           },
           opts,
         )

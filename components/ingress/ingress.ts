@@ -32,8 +32,11 @@ export interface IngressArgs {
   /** Namespaces whose HTTPRoutes may attach to the Gateway. */
   readonly routeNamespaces: readonly string[];
   readonly chartSource: ChartSource;
-  /** Create cert-manager's ServiceMonitor (needs the Prometheus operator's CRDs). @default false */
-  readonly serviceMonitor?: boolean;
+  /**
+   * The Prometheus operator (monitoring's release). Given: cert-manager gets a ServiceMonitor, and its
+   * release waits for the operator, whose CRDs the ServiceMonitor needs. @default none
+   */
+  readonly prometheusOperator?: pulumi.Resource[];
 }
 
 /**
@@ -56,9 +59,9 @@ export class Ingress extends pulumi.ComponentResource {
       {
         name: "cert-manager",
         namespace: args.certManagerNamespace,
-        values: certManagerValues({ serviceMonitor: args.serviceMonitor ?? false }),
+        values: certManagerValues({ serviceMonitor: args.prometheusOperator !== undefined }),
       },
-      { parent: this },
+      { parent: this, dependsOn: args.prometheusOperator ?? [] },
     );
     const envoyGateway = helmRelease(
       `${name}-envoy-gateway`,

@@ -269,6 +269,13 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
       toolkit: { env: [{ name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd/containerd.sock" }] },
       dcgmExporter: { serviceMonitor: { enabled: true } },
     });
+    // Charts creating monitoring objects wait for the Prometheus operator's release (its CRDs).
+    const release = (name: string) => releases.find((s) => s.newState?.inputs?.["name"] === name);
+    const prometheusOperator = release("kube-prometheus-stack")?.urn;
+    expect(prometheusOperator).toBeDefined();
+    for (const name of ["cert-manager", "gpu-operator"]) {
+      expect(release(name)?.newState?.dependencies, name).toContain(prometheusOperator);
+    }
     // Postgres, Redis, TLS and ingress, monitoring.
     expect(creates).toEqual(
       expect.arrayContaining([
