@@ -5,14 +5,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** Absolute path of `k8s/<relative>`. */
-export function assetPath(relative: string): string {
-  return join(__dirname, "..", "k8s", relative);
-}
-
 /** The text of `k8s/<relative>`. */
 export function readAsset(relative: string): string {
-  return readFileSync(assetPath(relative), "utf8");
+  return readFileSync(join(__dirname, "..", "k8s", relative), "utf8");
 }
 
 /**

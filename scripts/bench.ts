@@ -102,6 +102,19 @@ function toolchainFigures(): void {
   }
 }
 
+/** `runs` previews of `stack` in `ws`: the median wall time and the resource count; a failed one throws. */
+function timePreview(ws: PulumiWorkspace, stack: string, extra: string[] = []): { seconds: number; resources: number } {
+  const times: number[] = [];
+  let resources = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = ws.pulumi(["preview", "--stack", stack, "--json", ...extra]);
+    if (r.code !== 0) throw new Error(`preview ${stack} failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+    times.push(r.seconds);
+    resources = (parseJson<PreviewJson>(r).steps ?? []).length;
+  }
+  return { seconds: median(times), resources };
+}
+
 function previewFigures(env: Record<string, string>): void {
   console.log(`pulumi preview (median of ${runs}, fresh file backend each stack)`);
   const stacks: { stack: string; prepare: (ws: PulumiWorkspace) => void; passphrase?: string }[] = [
@@ -125,15 +138,8 @@ function previewFigures(env: Record<string, string>): void {
     const ws = new PulumiWorkspace(env, s.passphrase ? { passphrase: s.passphrase } : {});
     try {
       s.prepare(ws);
-      const times: number[] = [];
-      let count = 0;
-      for (let i = 0; i < runs; i++) {
-        const r = ws.pulumi(["preview", "--stack", s.stack, "--json"]);
-        if (r.code !== 0) throw new Error(`preview ${s.stack} failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
-        times.push(r.seconds);
-        count = (parseJson<PreviewJson>(r).steps ?? []).length;
-      }
-      console.log(`  ${s.stack.padEnd(10)} ${fmt(median(times))}  ${count} resources`);
+      const t = timePreview(ws, s.stack);
+      console.log(`  ${s.stack.padEnd(10)} ${fmt(t.seconds)}  ${t.resources} resources`);
     } finally {
       ws.cleanup();
     }
@@ -227,15 +233,7 @@ function mcpPreview(env: Record<string, string>, extra: number): { seconds: numb
       `sophia-infra:mcp.servers[${i}].port=${9100 + i}`,
     ]).flat();
     if (extra > 0) ws.must(["config", "set-all", "--stack", "production", "--path", ...fields]);
-    const times: number[] = [];
-    let resources = 0;
-    for (let i = 0; i < runs; i++) {
-      const r = ws.pulumi(["preview", "--stack", "production", "--json"]);
-      if (r.code !== 0) throw new Error(`preview failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
-      times.push(r.seconds);
-      resources = (parseJson<PreviewJson>(r).steps ?? []).length;
-    }
-    return { seconds: median(times), resources };
+    return timePreview(ws, "production");
   } finally {
     ws.cleanup();
   }
@@ -258,17 +256,8 @@ function policyFigures(env: Record<string, string>): void {
   const ws = new PulumiWorkspace(env, { passphrase: "bench" });
   try {
     prepareEscStack(ws, "production");
-    const time = (extra: string[]) => {
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const r = ws.pulumi(["preview", "--stack", "production", ...extra]);
-        if (r.code !== 0) throw new Error(`preview failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
-        times.push(r.seconds);
-      }
-      return median(times);
-    };
-    const without = time([]);
-    const withPack = time(["--policy-pack", POLICY_PACK]);
+    const without = timePreview(ws, "production").seconds;
+    const withPack = timePreview(ws, "production", ["--policy-pack", POLICY_PACK]).seconds;
     console.log(`  without the pack: ${fmt(without)}`);
     console.log(
       `  with the pack:    ${fmt(withPack)}  (+${fmt(withPack - without)}, ${(withPack / without).toFixed(2)}x)`,

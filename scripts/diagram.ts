@@ -34,7 +34,8 @@ interface Node {
 }
 
 const nameOf = (urn: string) => urn.split("::").at(-1) ?? urn;
-const typeOf = (urn: string) => urn.split("::").at(-2)?.split("$").at(-1) ?? "";
+/** A provider reference is `<provider URN>::<id>`; the URN's type is the segment before its name. */
+const providerType = (ref: string) => ref.split("::").at(-3) ?? "";
 const id = (name: string) => name.replace(/[^A-Za-z0-9]/g, "_");
 
 function namespaceOf(inputs: Record<string, unknown> | undefined): string | undefined {
@@ -85,7 +86,7 @@ export function renderArchitecture(steps: readonly GraphStep[]): string {
     node.resources++;
     const ns = namespaceOf(state.inputs);
     if (ns) node.namespaces.add(ns);
-    if (state.provider) node.providers.add(typeOf(state.provider.split("::").slice(0, -1).join("::")));
+    if (state.provider) node.providers.add(providerType(state.provider));
     if (state.type === "kubernetes:helm.sh/v3:Release") {
       // A chart reference is a name, an OCI URL or a mirror directory `<chart>-<version>`.
       const version = String(state.inputs?.["version"]);
@@ -128,22 +129,28 @@ export function renderArchitecture(steps: readonly GraphStep[]): string {
   return `${out.join("\n")}\n`;
 }
 
-/** `readme` with the diagram block replaced by `diagram`. */
-export function withDiagram(readme: string, diagram: string): string {
+const FENCE_OPEN = "\n\n```mermaid\n";
+const FENCE_CLOSE = "```\n\n";
+
+/** Where the block's content (between the markers) starts and ends in `readme`, if it has one. */
+function blockBounds(readme: string): { start: number; end: number } | undefined {
   const start = readme.indexOf(DIAGRAM_START);
   const end = readme.indexOf(DIAGRAM_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no diagram block (${DIAGRAM_START} … ${DIAGRAM_END})`);
-  return `${readme.slice(0, start)}${DIAGRAM_START}\n\n\`\`\`mermaid\n${diagram}\`\`\`\n\n${readme.slice(end)}`;
+  return start < 0 || end < start ? undefined : { start: start + DIAGRAM_START.length, end };
+}
+
+/** `readme` with the diagram block replaced by `diagram`. */
+export function withDiagram(readme: string, diagram: string): string {
+  const b = blockBounds(readme);
+  if (!b) throw new Error(`README.md has no diagram block (${DIAGRAM_START} … ${DIAGRAM_END})`);
+  return `${readme.slice(0, b.start)}${FENCE_OPEN}${diagram}${FENCE_CLOSE}${readme.slice(b.end)}`;
 }
 
 /** The diagram currently in `readme`, or undefined. */
 export function diagramIn(readme: string): string | undefined {
-  const m = new RegExp(
-    `${escape(DIAGRAM_START)}\\n\\n\`\`\`mermaid\\n([\\s\\S]*?)\`\`\`\\n\\n${escape(DIAGRAM_END)}`,
-  ).exec(readme);
-  return m?.[1];
-}
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const b = blockBounds(readme);
+  const content = b ? readme.slice(b.start, b.end) : "";
+  return content.startsWith(FENCE_OPEN) && content.endsWith(FENCE_CLOSE)
+    ? content.slice(FENCE_OPEN.length, -FENCE_CLOSE.length)
+    : undefined;
 }

@@ -21,13 +21,8 @@ import { PROJECT_ROOT } from "./local-files";
 const ns = "sophia-infra";
 
 export interface PlatformServicesOutputs {
-  readonly postgres?: {
-    host: pulumi.Output<string>;
-    database: string;
-    appSecretName: string;
-    url: pulumi.Output<string>;
-  };
-  readonly redis?: { url: pulumi.Output<string>; masterName: string; sentinels: pulumi.Output<string[]> };
+  readonly postgres?: PostgresCluster;
+  readonly redis?: RedisSentinel;
   readonly ingress?: Ingress;
   readonly dnsRecords: DnsRecord[];
   readonly grafanaUrl?: string;
@@ -92,7 +87,6 @@ export function platformServices(
           opts,
         )
       : undefined;
-  const monitors = monitoring !== undefined;
 
   if (s.gpuOperator.mode === "create") {
     new GpuOperator(
@@ -128,7 +122,7 @@ export function platformServices(
         )
       : undefined;
 
-  let postgres: PlatformServicesOutputs["postgres"];
+  let postgres: PostgresCluster | undefined;
   if (s.postgres.mode === "create") {
     const backup = s.postgres.backup.mode === "s3" ? s.postgres.backup : undefined;
     const operator = new CloudNativePgOperator(
@@ -136,7 +130,7 @@ export function platformServices(
       { namespace: namespace("cnpg-system"), chartSource, backupPlugin: backup !== undefined, controllersRun },
       opts,
     );
-    const cluster = new PostgresCluster(
+    postgres = new PostgresCluster(
       "postgres",
       {
         namespace: namespace("sophia-data"),
@@ -161,37 +155,30 @@ export function platformServices(
           : {}),
         appPassword: config.requireSecret(`${ns}:postgresPassword`),
         clientNamespaces: ["sophia-apps", "sophia-mcp"],
-        podMonitor: monitors,
+        podMonitor: monitoring !== undefined,
         operator: [...operator.ready, ...(monitoring?.prometheusOperator ?? [])],
       },
       opts,
     );
-    postgres = {
-      host: cluster.host,
-      database: cluster.database,
-      appSecretName: cluster.appSecretName,
-      url: cluster.url,
-    };
   }
 
-  let redis: PlatformServicesOutputs["redis"];
-  if (s.redis.mode === "create") {
-    const r = new RedisSentinel(
-      "redis",
-      {
-        namespace: namespace("sophia-data"),
-        replicas: s.redis.replicas,
-        quorum: s.redis.sentinelQuorum,
-        password: config.requireSecret(`${ns}:redisPassword`),
-        scheduling: schedulingFor("realtime", s.placement),
-        antiAffinity: s.redis.antiAffinity,
-        clientNamespaces: ["sophia-apps", "sophia-mcp"],
-        storageSize: s.redis.storageSize,
-      },
-      opts,
-    );
-    redis = { url: r.url, masterName: r.masterName, sentinels: r.sentinels };
-  }
+  const redis =
+    s.redis.mode === "create"
+      ? new RedisSentinel(
+          "redis",
+          {
+            namespace: namespace("sophia-data"),
+            replicas: s.redis.replicas,
+            quorum: s.redis.sentinelQuorum,
+            password: config.requireSecret(`${ns}:redisPassword`),
+            scheduling: schedulingFor("realtime", s.placement),
+            antiAffinity: s.redis.antiAffinity,
+            clientNamespaces: ["sophia-apps", "sophia-mcp"],
+            storageSize: s.redis.storageSize,
+          },
+          opts,
+        )
+      : undefined;
 
   return {
     ...(postgres ? { postgres } : {}),

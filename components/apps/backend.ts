@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { hostRouteSpec, httpRoute, type GatewayRef } from "../ingress";
+import { GATEWAY_PEER, hostRouteSpec, httpRoute, type GatewayRef } from "../ingress";
 import type { Scheduling } from "../placement";
 import { httpProbe, secretEnv, type WorkloadSpec } from "./workload";
 import { registerWorkload } from "./workload-resources";
@@ -39,12 +39,7 @@ export function backendNetworkPolicy(mcpPorts: readonly number[]): k8s.types.inp
   return {
     podSelector: { matchLabels: { "app.kubernetes.io/name": BACKEND_NAME } },
     policyTypes: ["Ingress", "Egress"],
-    ingress: [
-      {
-        from: [{ ...ns("ingress"), podSelector: { matchLabels: { "app.kubernetes.io/name": "envoy" } } }],
-        ports: [tcp(BACKEND_PORT)],
-      },
-    ],
+    ingress: [{ from: [GATEWAY_PEER], ports: [tcp(BACKEND_PORT)] }],
     egress: [
       { to: [ns("sophia-data")], ports: [tcp(5432), tcp(6379), tcp(26379)] },
       ...(mcpPorts.length > 0 ? [{ to: [ns("sophia-mcp")], ports: [...new Set(mcpPorts)].map(tcp) }] : []),
@@ -93,7 +88,6 @@ export class Backend extends pulumi.ComponentResource {
       id: name,
       workload: w,
       namespace: args.namespace,
-      initialReplicas: args.settings.minReplicas,
       autoscaling: { min: args.settings.minReplicas, max: args.settings.maxReplicas, cpu: 70, memory: 80 },
       networkPolicy: backendNetworkPolicy(args.mcpPorts),
       dependsOn: [env],

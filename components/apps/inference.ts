@@ -64,7 +64,6 @@ export class Inference extends pulumi.ComponentResource {
         id: `${name}-${fn}`,
         workload: w,
         namespace: args.namespace,
-        initialReplicas: 1,
         autoscaling: { min: 1, max: args.maxReplicas, cpu: 70 },
         networkPolicy: {
           podSelector: { matchLabels: w.labels },

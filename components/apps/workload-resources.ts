@@ -8,8 +8,7 @@ export interface WorkloadResourcesArgs {
   readonly id: string;
   readonly workload: WorkloadSpec;
   readonly namespace: pulumi.Input<string>;
-  /** Replicas at creation; the HPA owns the count afterwards. */
-  readonly initialReplicas: number;
+  /** The HPA's bounds; the Deployment starts at the minimum and the HPA owns the count afterwards. */
   readonly autoscaling: Autoscaling;
   readonly networkPolicy: k8s.types.input.networking.v1.NetworkPolicySpec;
   /** Resources the Deployment waits for besides its ServiceAccount (e.g. the Secret it reads). @default [] */
@@ -32,7 +31,7 @@ export function registerWorkload(parent: pulumi.Resource, a: WorkloadResourcesAr
   );
   new k8s.apps.v1.Deployment(
     a.id,
-    { metadata, spec: deploymentSpec(w, a.initialReplicas) },
+    { metadata, spec: deploymentSpec(w, a.autoscaling.min) },
     // The HPA owns the replica count.
     { parent, dependsOn: [sa, ...(a.dependsOn ?? [])], ignoreChanges: ["spec.replicas"] },
   );

@@ -24,9 +24,6 @@ export interface GpuOperatorArgs extends GpuOperatorOptions {
  * and per-node-class GPU time-slicing.
  */
 export class GpuOperator extends pulumi.ComponentResource {
-  /** The Helm release name. */
-  public readonly releaseName: pulumi.Output<string>;
-
   constructor(name: string, args: GpuOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:gpu-operator:GpuOperator", name, {}, opts);
     const dependsOn = [...(args.dependsOn ?? [])];
@@ -41,14 +38,13 @@ export class GpuOperator extends pulumi.ComponentResource {
       );
     }
     const pin = { ...CHARTS.gpuOperator, version: args.chartVersion ?? CHARTS.gpuOperator.version };
-    const release = helmRelease(
+    helmRelease(
       `${name}`,
       pin,
       args.chartSource,
       { name: "gpu-operator", namespace: args.namespace, values: gpuOperatorValues(args) },
       { parent: this, dependsOn },
     );
-    this.releaseName = release ? release.name : pulumi.output("gpu-operator");
-    this.registerOutputs({ releaseName: this.releaseName });
+    this.registerOutputs({});
   }
 }

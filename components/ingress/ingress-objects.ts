@@ -15,6 +15,12 @@ export const GATEWAY_NAME = "sophia";
 /** Envoy Gateway's controller name. */
 export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
 
+/** The ingress namespace's Envoy proxies (Envoy Gateway's data plane): what routed traffic comes from. */
+export const GATEWAY_PEER = {
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress" } },
+  podSelector: { matchLabels: { "app.kubernetes.io/name": "envoy" } },
+};
+
 export const ACME_SERVERS = {
   staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
   production: "https://acme-v02.api.letsencrypt.org/directory",

@@ -8,6 +8,7 @@ import type * as k8s from "@pulumi/kubernetes";
 
 import { secretEnv, tcpProbe, type WorkloadSpec } from "../apps/workload";
 import type { Settings } from "../../stacks/config/schema";
+import { GATEWAY_PEER, type GatewayRef } from "../ingress";
 import { schedulingFor } from "../placement";
 import type { McpServer } from "./catalog";
 
@@ -16,11 +17,6 @@ export const SESSION_HEADER = "Mcp-Session-Id";
 /** Label selecting the routes the gateway's authentication applies to. */
 export const MCP_ROUTE_LABEL = "sophia-intel.ai/mcp-route";
 
-/** Pods of the ingress controller's data plane (Envoy Gateway's proxies). */
-export const GATEWAY_PEER = {
-  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress" } },
-  podSelector: { matchLabels: { "app.kubernetes.io/name": "envoy" } },
-};
 /** The backend API's pods. */
 export const BACKEND_PEER = {
   namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "sophia-apps" } },
@@ -81,7 +77,7 @@ export function networkPolicySpec(server: McpServer): k8s.types.input.networking
 }
 
 /** `/mcp/<name>` on the gateway's `mcp.` listener, rewritten to the server's `/mcp` endpoint. */
-export function httpRouteSpec(server: McpServer, domain: string, gateway: { name: string; namespace: string }) {
+export function httpRouteSpec(server: McpServer, domain: string, gateway: GatewayRef) {
   return {
     parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: "https-mcp" }],
     hostnames: [`mcp.${domain}`],

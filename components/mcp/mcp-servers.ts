@@ -41,7 +41,6 @@ export class McpServers extends pulumi.ComponentResource {
   constructor(name: string, args: McpServersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:mcp:McpServers", name, {}, opts);
     const ns = args.namespace;
-    const gatewayNs = args.gateway ? pulumi.output(args.gateway.namespace) : undefined;
     this.urls = {};
     for (const server of args.servers) {
       const id = `${name}-${server.name}`;
@@ -65,18 +64,16 @@ export class McpServers extends pulumi.ComponentResource {
         id,
         workload: w,
         namespace: ns,
-        initialReplicas: server.minReplicas,
         autoscaling: { min: server.minReplicas, max: server.maxReplicas, cpu: server.cpuTarget },
         networkPolicy: networkPolicySpec(server),
         dependsOn,
       });
-      if (args.gateway && gatewayNs) {
-        const gw = args.gateway.name;
+      if (args.gateway) {
         httpRoute(
           `${id}-route`,
           {
             metadata: { ...meta, labels: { ...labels(server), [MCP_ROUTE_LABEL]: "true" } },
-            spec: gatewayNs.apply((namespace) => httpRouteSpec(server, args.domain, { name: gw, namespace })),
+            spec: httpRouteSpec(server, args.domain, args.gateway),
           },
           { parent: this },
         );

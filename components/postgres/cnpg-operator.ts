@@ -11,9 +11,6 @@ type KubeObject = {
   metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
 };
 
-/** The namespace the operator's manifest installs into. */
-export const CNPG_NAMESPACE = "cnpg-system";
-
 /**
  * The objects of CloudNativePG's install manifest that we apply. The Namespace is left out (the
  * platform creates it with Pod Security labels). Where no controller runs (the local API server),

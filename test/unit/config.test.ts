@@ -15,6 +15,14 @@ const base = {
   "sophia-infra:postgres": JSON.stringify({ mode: "skip" }),
 };
 
+/** A cluster node entry of class `cls`, given by address. */
+const node = (name: string, cls: string, role = "agent") => ({
+  name,
+  class: cls,
+  role,
+  machine: { source: "existing", address: `${name}.example.com` },
+});
+
 function raw(values: Record<string, unknown>, secretKeys: string[] = []): RawConfig {
   const merged: Record<string, string> = { ...base };
   for (const [k, v] of Object.entries(values)) {
@@ -172,12 +180,6 @@ describe("bad input is reported all at once", () => {
 
 describe("cross-field rules", () => {
   const k3s = (nodes: unknown[], extra: Record<string, unknown> = {}) => ({ mode: "k3s", nodes, ...extra });
-  const node = (name: string, cls: string, role = "agent") => ({
-    name,
-    class: cls,
-    role,
-    machine: { source: "existing", address: `${name}.example.com` },
-  });
   const allClasses = [
     node("core", "gh200", "server"),
     node("etl", "a100"),
@@ -327,12 +329,6 @@ describe("MCP catalog: bad input names the entry", () => {
   });
 
   it("a workload class no node provides", () => {
-    const node = (name: string, cls: string, role = "agent") => ({
-      name,
-      class: cls,
-      role,
-      machine: { source: "existing", address: `${name}.example.com` },
-    });
     const found = withServers([{ name: "crm", port: 9100, workloadClass: "batch" }], {
       "sophia-infra:kubernetes": { target: "cluster" },
       "sophia-infra:placement": { batch: "a100" },
@@ -424,12 +420,6 @@ describe("platform services: bad input names the key", () => {
   });
 
   it("required Redis anti-affinity with too few realtime nodes", () => {
-    const node = (name: string, cls: string, role = "agent") => ({
-      name,
-      class: cls,
-      role,
-      machine: { source: "existing", address: `${name}.example.com` },
-    });
     const found = problems(
       raw(
         {
