@@ -34,10 +34,12 @@ ensure_deps() {
     || die "pnpm install --frozen-lockfile failed (see above); if package.json changed, run pnpm install and commit pnpm-lock.yaml"
 }
 
+# SOPHIA_TOOL_SET names the toolchain's group set (toolchain/pieces.mjs GROUP_SETS): `main` for the
+# main job, `test` (set by scripts/test.sh) adds the tools only the tests use.
 ensure_toolchain() {
   say "making sure the pinned Pulumi engine and the local servers are present (toolchain/ensure.mjs)"
   local env_file
-  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file --with kube,weaviate,gitleaks,actionlint,manifests)" || exit 1
+  env_file="$(node "$SOPHIA_ROOT/toolchain/ensure.mjs" --print-env-file --with "${SOPHIA_TOOL_SET:-main}")" || exit 1
   # shellcheck disable=SC1090
   source "$env_file"
   # Type errors are caught by `pnpm typecheck`; the engine only transpiles.

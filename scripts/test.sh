@@ -3,7 +3,7 @@
 # Does its own set-up, like scripts/up.sh. `.ci/run` calls this script.
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
-bootstrap
+SOPHIA_TOOL_SET=test bootstrap
 cd "$SOPHIA_ROOT" || exit 1
 
 say "static checks: tsc, eslint (with Pulumi's rules), prettier, shellcheck"

@@ -25,9 +25,23 @@ const recipesUrl =
   recipesArg >= 0
     ? new URL(`file://${path.resolve(process.argv[recipesArg + 1] ?? "")}`)
     : new URL("./pieces.mjs", import.meta.url);
-const { PIECES, PLUGINS, RECIPE_REVISION, SERVERS = {}, MANIFESTS = [] } = await import(recipesUrl.href);
+const {
+  PIECES,
+  PLUGINS,
+  RECIPE_REVISION,
+  SERVERS = {},
+  MANIFESTS = [],
+  GROUP_SETS = {},
+} = await import(recipesUrl.href);
 const withArg = process.argv.indexOf("--with");
-const withGroups = withArg >= 0 ? (process.argv[withArg + 1] ?? "").split(",").filter(Boolean) : [];
+// A named set (`main`, `test`; see GROUP_SETS in pieces.mjs) stands for its groups.
+const withGroups = [
+  ...new Set(
+    (withArg >= 0 ? (process.argv[withArg + 1] ?? "").split(",").filter(Boolean) : []).flatMap(
+      (g) => GROUP_SETS[g] ?? [g],
+    ),
+  ),
+];
 const wantManifests = withGroups.includes("manifests");
 const serverGroups = withGroups.filter((g) => g !== "manifests");
 

@@ -176,6 +176,16 @@ export const SERVERS = {
 };
 
 /**
+ * Named sets of groups for `--with`. `main` is what `scripts/up.sh` needs (the dev stack's local
+ * servers and the manifests the program reads); `test` adds the tools only the tests use, so the
+ * main job never builds them.
+ */
+export const GROUP_SETS = {
+  main: ["kube", "weaviate", "manifests"],
+  test: ["kube", "weaviate", "manifests", "gitleaks", "actionlint"],
+};
+
+/**
  * Upstream manifests, fetched through the Go module proxy (checksum-verified: the checksum database,
  * or `sum` for a module missing from it) and copied to `<cache>/manifests/<name>-<version>/`.
  * `files` maps an output name to a path in the module; `dirs` copies every YAML file of a directory;

@@ -21,7 +21,7 @@ export function toolchainEnv(): Record<string, string> {
       "--print-env-file",
       "--quiet",
       "--with",
-      "kube,weaviate,gitleaks,actionlint,manifests",
+      "test",
     ],
     {
       encoding: "utf8",
