@@ -199,7 +199,7 @@ export function validateConnection(
         parsed = e instanceof Error ? e : new Error(String(e));
       }
       if (parsed instanceof Error) {
-        const why = scrub(parsed.message, [c.privateKey, c.privateKeyPassword as string]);
+        const why = scrub(keyErrorText(parsed.message), [c.privateKey, c.privateKeyPassword as string]);
         problems.push([
           `${path}.privateKey`,
           `privateKey could not be read (${why}); give an OpenSSH or PEM private key, and privateKeyPassword if it is encrypted`,
@@ -212,6 +212,22 @@ export function validateConnection(
     problems.push(...validateConnection(c.proxy, parseKey, `${path}.proxy`));
   }
   return problems;
+}
+
+/**
+ * A key parser's message without the parts that may echo decoded key bytes (ssh2 appends the bytes
+ * it found, e.g. "Unsupported OpenSSH key magic: <bytes>"): the text before the first colon.
+ */
+export function keyErrorText(message: string): string {
+  const head =
+    String(message)
+      .replace(/^Cannot parse privateKey:\s*/, "")
+      .split(":")[0] ?? "";
+  const clean = head
+    .replace(/[^\x20-\x7e]/g, "")
+    .trim()
+    .slice(0, 100);
+  return clean || "unreadable key";
 }
 
 const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)/g;

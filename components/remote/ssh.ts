@@ -10,6 +10,7 @@ import {
   connectionSecrets,
   fingerprint,
   hostKeyAlgorithms,
+  keyErrorText,
   parseHostKey,
   scrub,
   type Hop,
@@ -112,7 +113,7 @@ async function dialOnce(
       client.connect(config);
     } catch (err) {
       // ssh2 throws synchronously for a key it cannot parse: never retried, never shows the key.
-      mismatch = fatal(`${what}: ${(err as Error).message}`);
+      mismatch = fatal(`${what}: cannot parse privateKey of ${hop.host} (${keyErrorText((err as Error).message)})`);
       fail(mismatch);
     }
   });
