@@ -228,7 +228,9 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
     if (!rewrite) {
       const state: CopyState & { content?: string } = { ...news };
       delete state.content;
-      return { outs: { ...state, hostKey: news.connection.hostKey ?? olds.hostKey } };
+      const hostKey = news.connection.hostKey ?? olds.hostKey;
+      const proxyHostKey = news.connection.proxy?.hostKey ?? olds.proxyHostKey;
+      return { outs: { ...state, ...(hostKey ? { hostKey } : {}), ...(proxyHostKey ? { proxyHostKey } : {}) } };
     }
     return { outs: await write(news, pins) };
   },
