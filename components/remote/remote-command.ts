@@ -6,6 +6,7 @@ import {
   describeConnection,
   normalizeConnection,
   scrub,
+  UNKNOWN,
   validateConnection,
   type ConnectionInput,
   type RemoteConnection,
@@ -75,7 +76,6 @@ export interface CommandState {
 }
 
 export const DEFAULT_TIMEOUT = 600;
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 type Raw = Partial<Record<keyof CommandState, unknown>>;
 

@@ -3,6 +3,7 @@
  * this machine (test/harness/hosts.ts), each in its own namespaces with its own host key. Steps run
  * in order on one stack; every engine run's output is kept and searched for secrets at the end.
  */
+import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -76,6 +77,13 @@ beforeAll(async () => {
 afterAll(async () => {
   ws?.cleanup();
   await run?.stop();
+  // The harness left nothing behind: no namespace, no interface, no sshd of this run.
+  if (run) {
+    const namespaces = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
+    for (const h of run.hosts) expect(namespaces).not.toContain(h.netns);
+    expect(spawnSync("ip", ["-o", "addr"], { encoding: "utf8" }).stdout).not.toContain(run.gateway + "/");
+    expect(spawnSync("pgrep", ["-f", join(run.dir, "node-")], { encoding: "utf8" }).stdout).toBe("");
+  }
 });
 
 describe("RemoteCommand and CopyToRemote against real sshd", () => {
