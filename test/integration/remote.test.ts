@@ -17,6 +17,7 @@ import { repoRoot } from "../harness/stack-config";
 
 const fixture = join(repoRoot, "test", "fixtures", "remote-program");
 const SECRET = "sup3r-s3cret-value-4711";
+const BAD_KEY_BODY = "AAAABBBBCCCCsecretmaterialxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
 let run: TestHosts;
 let a: TestHost;
@@ -71,7 +72,16 @@ beforeAll(async () => {
   ws.must(["stack", "init", "test", "--secrets-provider", "passphrase"]);
   ws.must(["config", "set", "hosts", JSON.stringify({ a: a.address, b: b.address, c: c.address })]);
   // `config set` would read a value starting with "-----" as a flag.
-  ws.must(["config", "set-all", "--secret", `privateKey=${run.privateKey}`, "--secret", `secretValue=${SECRET}`]);
+  ws.must([
+    "config",
+    "set-all",
+    "--secret",
+    `privateKey=${run.privateKey}`,
+    "--secret",
+    `secretValue=${SECRET}`,
+    "--secret",
+    `badKey=-----BEGIN OPENSSH PRIVATE KEY-----\n${BAD_KEY_BODY}\n-----END OPENSSH PRIVATE KEY-----\n`,
+  ]);
 });
 
 afterAll(async () => {
@@ -166,6 +176,23 @@ describe("RemoteCommand and CopyToRemote against real sshd", () => {
     expect(out.stdout["m"]).toBe("second|from stdin");
   });
 
+  it("a malformed private key is refused by check, before any connection, without a byte of it", async () => {
+    commands["badkey"] = { host: "a", badKey: true, create: "true" };
+    try {
+      configure();
+      const r = await ws.run(["preview", "--diff", "--suppress-progress"]);
+      transcript.push(r);
+      const t = text(r);
+      expect(r.code).not.toBe(0);
+      expect(t).toMatch(
+        /RemoteCommand resource 'badkey': property connection\.privateKey .*privateKey could not be read \(Unsupported OpenSSH key magic\)/,
+      );
+      expect(t).not.toContain("secretmaterial");
+    } finally {
+      delete commands["badkey"];
+    }
+  });
+
   it("a failing command shows its exit code and stderr tail; a timeout kills it; a secret one shows neither", async () => {
     commands["fail"] = { host: "a", create: 'echo first-line >&2; echo "the real reason" >&2; exit 3' };
     commands["slow"] = { host: "a", create: "sleep 77; echo never", timeout: 2 };
@@ -175,7 +202,13 @@ describe("RemoteCommand and CopyToRemote against real sshd", () => {
       environment: { TOKEN: "@secret" },
       secret: true,
     };
-    const r = await up("--continue-on-error");
+    let r: RunResult;
+    try {
+      r = await up("--continue-on-error");
+    } finally {
+      // They failed to create, so they are not in the state: later steps run without them.
+      for (const k of ["fail", "slow", "sfail"]) delete commands[k];
+    }
     const t = text(r);
     expect(r.code).not.toBe(0);
     expect(t).toContain(
@@ -189,14 +222,20 @@ describe("RemoteCommand and CopyToRemote against real sshd", () => {
     expect(r.seconds).toBeLessThan(60);
     // The timed-out command's process group is gone from the host.
     expect((await a.exec("pgrep -f 'sleep [7]7' || true")).stdout.trim()).toBe("");
-    for (const k of ["fail", "slow", "sfail"]) delete commands[k];
   });
 
   it("an unreachable host fails after the bounded retries, with the backoff between them", async () => {
     await c.kill();
     commands["gone"] = { host: run.unreachableAddress, create: "true", dialErrorLimit: 3, perDialTimeout: 2 };
     commands["down"] = { host: "c", create: "true", dialErrorLimit: 3, perDialTimeout: 2 };
-    const r = await up("--continue-on-error");
+    let r: RunResult;
+    try {
+      r = await up("--continue-on-error");
+    } finally {
+      delete commands["gone"];
+      delete commands["down"];
+      await c.restart();
+    }
     const t = text(r);
     expect(r.code).not.toBe(0);
     expect(t).toContain(`RemoteCommand gone: could not connect to root@${run.unreachableAddress}:22 after 3 attempts`);
@@ -210,9 +249,6 @@ describe("RemoteCommand and CopyToRemote against real sshd", () => {
     const gone = dialSeconds(t, "gone");
     expect(gone).toBeGreaterThan(4);
     expect(gone).toBeLessThan(3 + 3 * 2 + 2);
-    delete commands["gone"];
-    delete commands["down"];
-    await c.restart();
   });
 
   it("a changed host key is refused, naming the resource, host and both fingerprints; pinning the new key fixes it", async () => {
@@ -261,6 +297,7 @@ describe("RemoteCommand and CopyToRemote against real sshd", () => {
     expect(all).toContain("TOKEN: [secret]"); // the diffs showed the secret's place, not its value
     expect(all.length).toBeGreaterThan(10_000);
     expect(all).not.toContain(SECRET);
+    expect(all).not.toContain("secretmaterial");
     const keyLines = run.privateKey.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
     expect(keyLines.length).toBeGreaterThan(2);
     for (const line of keyLines) expect(all).not.toContain(line);
