@@ -148,6 +148,18 @@ describe("RemoteCommand and CopyToRemote against real sshd", () => {
     expect(await log(a, "/etc/rancher/log")).toBe("create\n");
   });
 
+  it("refresh sees a file changed on the host, and the next up writes it back", async () => {
+    const file = a.path("/etc/rancher/k3s/config.yaml");
+    await a.exec("echo tampered > /etc/rancher/k3s/config.yaml");
+    expect(await readFile(file, "utf8")).toBe("tampered\n");
+    const r = await up("--refresh");
+    expect(r.code, text(r)).toBe(0);
+    expect(r.stdout).toMatch(/~ 1 updated/);
+    expect(await readFile(file, "utf8")).toBe("token: abc\n");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await log(a, "/etc/rancher/log")).toBe("create\n");
+  });
+
   it("runs update on an environment change (with the previous output), replaces on triggers, rewrites a changed file", async () => {
     commands["m"] = { ...commands["m"], environment: { GREETING: "second" } };
     // Another way to reach the same machine: recorded, nothing re-runs.
