@@ -224,14 +224,15 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
 
 describe.each(["production", "staging"] as const)("%s preview (ESC resolved with fixtures)", (stack) => {
   let ws: PulumiWorkspace;
+  let notes: string[];
 
   beforeAll(() => {
     ws = new PulumiWorkspace(env, { passphrase: `throwaway-${stack}` });
-    prepareEscStack(ws, stack);
+    notes = prepareEscStack(ws, stack);
   });
   afterAll(() => ws.cleanup());
 
-  it("previews every namespace and platform service, warning about layers not built yet", async () => {
+  it("previews every namespace and platform service, the frontend left out and said so", async () => {
     const r = await ws.run(["preview", "--stack", stack, "--json"]);
     const preview = parseJson<PreviewJson>(r);
     expect(r.code, JSON.stringify(preview.diagnostics)).toBe(0);
@@ -310,7 +311,16 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
         : "https://acme-staging-v02.api.letsencrypt.org/directory",
     );
     const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message);
-    expect(warnings.some((w) => w.includes("frontend: enabled in config but not built yet"))).toBe(true);
+    // The frontend is built (no "not built yet" warning) but left out here: no Vercel plugin.
+    expect(notes).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^\\[harness\\] ${stack}: sophia-infra:frontend left out \\(set to \\{"mode":"skip"\\}\\): the Vercel resource plugin`,
+        ),
+      ),
+    ]);
+    expect(warnings.some((w) => w.includes("frontend"))).toBe(false);
+    expect((preview.steps ?? []).filter((s) => s.urn.includes("vercel"))).toEqual([]);
     expect(warnings.some((w) => /(postgres|mcp|backend): enabled/.test(w))).toBe(false);
     // The applications: 16 MCP servers behind the gateway, the backend, 5 GPU functions.
     const deployments = creates.filter((u) => u.startsWith("kubernetes:apps/v1:Deployment::"));
