@@ -7,8 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { beforeAll, describe, expect, it } from "vitest";
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 import {
+  childName,
   frontendDnsRecords,
+  importIds,
   isApexDomain,
   validateFrontend,
   type FrontendSpec,
@@ -16,7 +21,7 @@ import {
 import { loadConfig, parseConfig, type RawConfig } from "../../stacks/config/load";
 import { resolveEscConfig } from "../harness/esc";
 import { setupMocks, type Registration } from "../harness/mocks";
-import { readStackFile, toRawConfig } from "../harness/stack-config";
+import { readStackFile, repoRoot, toRawConfig } from "../harness/stack-config";
 
 type Stack = "production" | "staging";
 
@@ -189,6 +194,56 @@ describe("adopting the existing Vercel project", () => {
       "frontend-env-vite-api-url": "prj_Adopt123/envAbc",
       "frontend-env-vite-environment": undefined,
     });
+  });
+});
+
+describe("the README's adoption example", () => {
+  it("is valid production config", async () => {
+    const { parse } = await import("yaml");
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const block = /```yaml\n(sophia-infra:frontend:\n[\s\S]*?)```/.exec(readme)?.[1];
+    const example = (parse(block ?? "") as Record<string, Record<string, unknown>>)["sophia-infra:frontend"];
+    expect(example?.["adopt"]).toBeDefined();
+    const r = parseConfig(rawConfig("production", example));
+    expect(r.ok ? [] : r.problems).toEqual([]);
+  });
+});
+
+describe("import IDs", () => {
+  /** The first `pulumi import` example (no team prefix) in the SDK's docs for `file`, as [type, id]. */
+  const sdkExample = (file: string) => {
+    const text = readFileSync(join(repoRoot, "node_modules", "@pulumiverse", "vercel", file), "utf8");
+    const m = /\$ pulumi import (\S+) example (\S+)/.exec(text);
+    return [m?.[1], m?.[2]];
+  };
+
+  it("have the provider's documented formats", () => {
+    expect(sdkExample("project.d.ts")).toEqual([PROJECT, importIds.project("prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx")]);
+    expect(sdkExample("projectDomain.d.ts")).toEqual([
+      DOMAIN,
+      importIds.domain("prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx", "example.com"),
+    ]);
+    expect(sdkExample("projectEnvironmentVariable.d.ts")).toEqual([
+      VARIABLE,
+      importIds.variable("prj_xxxxxxxxxxxxxxxxxxxxxxxxxxxx", "FdT2e1E5Of6Cihmt"),
+    ]);
+  });
+
+  it("the README's pulumi import commands name the types, the component's child names and those IDs", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const commands = readme
+      .split("\n")
+      .filter((l) => l.startsWith("pulumi import vercel:"))
+      .map((l) => l.split(" ").slice(2, 5));
+    expect(commands).toEqual([
+      [PROJECT, "frontend-project", importIds.project("prj_XXXX")],
+      [
+        DOMAIN,
+        childName("frontend", "domain", "app.sophia-intel.ai"),
+        importIds.domain("prj_XXXX", "app.sophia-intel.ai"),
+      ],
+      [VARIABLE, childName("frontend", "env", "VITE_API_URL"), importIds.variable("prj_XXXX", "XXXXXXXXXXXXXXXX")],
+    ]);
   });
 });
 
