@@ -6,12 +6,14 @@
  * with fixture secrets.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { fixtureSecret, resolveEscConfig } from "../harness/esc";
 import { readStackOutputs } from "../../stacks/outputs";
 import { LocalKube } from "../harness/kube";
+import { repoRoot } from "../harness/stack-config";
 import { LocalWeaviate } from "../harness/weaviate";
 import {
   parseJson,
@@ -385,5 +387,34 @@ describe("bad config through the real engine", () => {
     expect((state.deployment.resources ?? []).map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack")).toEqual(
       [],
     );
+  });
+});
+
+describe("the Vercel resource plugin is absent here (why the previews above leave the frontend out)", () => {
+  it("a program with the Frontend fails its preview naming the plugin and version the SDK pins, and nothing else", async () => {
+    const ws = new PulumiWorkspace(env, {
+      passphrase: "vercel-fixture",
+      projectSource: join(repoRoot, "test", "fixtures", "vercel-program"),
+    });
+    try {
+      ws.must(["stack", "init", "test", "--secrets-provider", "passphrase"]);
+      ws.must(["config", "set", "--stack", "test", "--secret", "apiToken", "fixture-vercel-token-value"]);
+      ws.must(["config", "set", "--stack", "test", "--secret", "team", "fixture-vercel-team-value"]);
+      const r = await ws.run(["preview", "--stack", "test", "--json"]);
+      const preview = parseJson<{ diagnostics?: { urn?: string; message: string; severity: string }[] }>(r);
+      expect(r.code).not.toBe(0);
+      const errors = (preview.diagnostics ?? []).filter((d) => d.severity === "error");
+      expect(errors.map((d) => [(d.urn ?? "").split("::").at(-1), d.message.trim()])).toEqual([
+        [
+          "frontend-vercel",
+          "no resource plugin 'pulumi-resource-vercel' found in the workspace at version v5.4.1 or on your $PATH from github://api.github.com/pulumiverse",
+        ],
+      ]);
+      const out = `${r.stdout}\n${r.stderr}`;
+      expect(out).not.toContain("fixture-vercel-token-value");
+      expect(out).not.toContain("fixture-vercel-team-value");
+    } finally {
+      ws.cleanup();
+    }
   });
 });
