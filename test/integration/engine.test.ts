@@ -407,7 +407,7 @@ describe("the Vercel resource plugin is absent here (why the previews above leav
       expect(errors.map((d) => [(d.urn ?? "").split("::").at(-1), d.message.trim()])).toEqual([
         [
           "frontend-vercel",
-          "no resource plugin 'pulumi-resource-vercel' found in the workspace at version v5.4.1 or on your $PATH from github://api.github.com/pulumiverse",
+          "error: no resource plugin 'pulumi-resource-vercel' found in the workspace at version v5.4.1 or on your $PATH from github://api.github.com/pulumiverse",
         ],
       ]);
       const out = `${r.stdout}\n${r.stderr}`;
