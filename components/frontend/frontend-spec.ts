@@ -34,6 +34,8 @@ export interface FrontendVariableSpec {
 export interface FrontendSpec {
   /** The stack's base domain; every frontend domain lies within it. */
   readonly stackDomain: string;
+  /** Hosts the gateway serves (`api.<domain>`, …); a frontend domain must not take one. */
+  readonly gatewayHosts: readonly string[];
   readonly domains: readonly string[];
   readonly variables: readonly FrontendVariableSpec[];
   /** An existing project this stack takes over instead of creating one. */
@@ -55,9 +57,6 @@ export interface FrontendProblem {
 
 /** Variables the component sets itself from the stack (never from config). */
 export const RESERVED_VARIABLES = ["VITE_API_URL", "VITE_ENVIRONMENT"] as const;
-
-/** Hosts the gateway serves under the stack's domain; a frontend domain must not take one. */
-const GATEWAY_HOSTS = ["api", "mcp", "monitor"];
 
 /** Variable-name endings that name a credential (compared upper-case, without `_`). */
 const CREDENTIAL_NAME_ENDINGS = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY", "ACCESSKEY", "DSN"];
@@ -106,11 +105,11 @@ export function validateFrontend(spec: FrontendSpec): FrontendProblem[] {
         `is ${domain}, outside the stack's domain ${spec.stackDomain}`,
         `use ${spec.stackDomain} or a name under it (or change sophia-infra:domain)`,
       );
-    } else if (GATEWAY_HOSTS.some((h) => domain === `${h}.${spec.stackDomain}`)) {
+    } else if (spec.gatewayHosts.includes(domain)) {
       add(
         `domains.${i}`,
         `is ${domain}, a host the gateway serves`,
-        `pick another name: ${GATEWAY_HOSTS.map((h) => `${h}.`).join(", ")} belong to the gateway`,
+        `pick a name other than ${spec.gatewayHosts.join(", ")}`,
       );
     }
   });

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { validateFrontend, type FrontendSpec } from "../../components/frontend/frontend-spec";
+import { hostName, PUBLIC_HOSTS } from "../../components/ingress/ingress-objects";
 import { CHARTS, mirrorEntry, type ChartPin } from "../../components/charts/chart-release";
 import { resolveCatalog } from "../../components/mcp/catalog";
 import { PASSWORD_FORBIDDEN } from "../../components/redis/redis-config";
@@ -161,6 +162,7 @@ export function frontendSpecOf(s: Settings): FrontendSpec | undefined {
   const f = s.frontend;
   return {
     stackDomain: s.domain,
+    gatewayHosts: s.ingress.mode === "create" ? PUBLIC_HOSTS.map((h) => hostName(h, s.domain)) : [],
     domains: f.domains,
     variables: f.variables.map((v) => ({ key: v.key, value: v.value, sensitive: false, targets: v.targets })),
     ...(f.adopt ? { adopt: f.adopt } : {}),

@@ -319,7 +319,12 @@ describe("frontend config errors name the key", () => {
 });
 
 describe("validateFrontend", () => {
-  const base: FrontendSpec = { stackDomain: "sophia-intel.ai", domains: ["sophia-intel.ai"], variables: [] };
+  const base: FrontendSpec = {
+    stackDomain: "sophia-intel.ai",
+    gatewayHosts: ["api.sophia-intel.ai", "mcp.sophia-intel.ai", "monitor.sophia-intel.ai"],
+    domains: ["sophia-intel.ai"],
+    variables: [],
+  };
 
   it("passes the stack files' settings", () => {
     expect(validateFrontend(base)).toEqual([]);
