@@ -8,6 +8,8 @@ import { namespacePlan, PlatformNamespaces } from "../components/platform";
 import { sophiaCollections, WeaviateCollections } from "../components/weaviate";
 import { loadConfig } from "./config/load";
 import { createKubernetesProvider, kubeconfigFor } from "./kubernetes-provider";
+import { registrarRecords } from "./dns-records";
+import { frontendLayer } from "./frontend";
 import { applications } from "./applications";
 import { layerModes, pendingLayers } from "./layers";
 import { monthlyCostEstimate as costEstimate, OUTPUTS_CONTRACT_VERSION } from "./outputs";
@@ -61,6 +63,7 @@ export const endpoints = {
   mcp: `https://mcp.${settings.domain}`,
   monitor: `https://monitor.${settings.domain}`,
 };
+const frontend = frontendLayer(config, endpoints.api);
 export const layers = layerModes(settings);
 export const kubernetesNamespaces = namespaces ? pulumi.all(namespaces.names) : {};
 export const weaviateCollections = collections ? pulumi.all(collections.names) : {};
@@ -75,8 +78,10 @@ export const dataServices = {
     : null,
   redis: services.redis ? { masterName: services.redis.masterName, sentinels: services.redis.sentinels } : null,
 };
-/** Records to create at the registrar for the public hosts (empty values: set ingress.publicAddresses). */
-export const dnsRecords = services.dnsRecords;
+/** Records to create at the registrar: the frontend's domains and the gateway's hosts, each with what it still needs. */
+export const dnsRecords = registrarRecords(frontend?.dnsRecords ?? [], services.dnsRecords);
+/** The frontend's URLs (its custom domains on Vercel). */
+export const frontendUrls = frontend?.urls ?? [];
 export const grafanaUrl = services.grafanaUrl ?? null;
 /** Public URL of each MCP server (`mcp.<domain>/mcp/<name>`, bearer token required). */
 export const mcpServers = apps.mcpServers;

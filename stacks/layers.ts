@@ -11,14 +11,12 @@ export interface PendingLayer {
 
 const pendingIssues: Record<string, string> = {
   cluster: "GPU nodes and k3s (issue #3)",
-  frontend: "Vercel frontend (issue #7)",
 };
 
 /** Enabled layers whose components are not built yet. */
 export function pendingLayers(s: Settings): PendingLayer[] {
   const enabled: Record<string, boolean> = {
     cluster: s.cluster.mode !== "skip",
-    frontend: s.frontend.mode !== "skip",
   };
   return Object.entries(enabled)
     .filter(([, on]) => on)

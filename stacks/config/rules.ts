@@ -4,6 +4,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
+import { validateFrontend, type FrontendSpec } from "../../components/frontend/frontend-spec";
+import { hostName, PUBLIC_HOSTS } from "../../components/ingress/ingress-objects";
 import { CHARTS, mirrorEntry, type ChartPin } from "../../components/charts/chart-release";
 import { resolveCatalog } from "../../components/mcp/catalog";
 import { PASSWORD_FORBIDDEN } from "../../components/redis/redis-config";
@@ -147,7 +149,24 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
   if (s.mcp.mode === "create") {
     problems.push(...mcpCatalogChecks(s, secrets));
   }
+  const frontend = frontendSpecOf(s);
+  if (frontend) {
+    for (const p of validateFrontend(frontend)) add(`frontend.${p.path}`, p.message, p.fix);
+  }
   return problems;
+}
+
+/** The frontend's settings as its component validates them (config variables are plain values). */
+export function frontendSpecOf(s: Settings): FrontendSpec | undefined {
+  if (s.frontend.mode !== "vercel") return undefined;
+  const f = s.frontend;
+  return {
+    stackDomain: s.domain,
+    gatewayHosts: s.ingress.mode === "create" ? PUBLIC_HOSTS.map((h) => hostName(h, s.domain)) : [],
+    domains: f.domains,
+    variables: f.variables.map((v) => ({ key: v.key, value: v.value, sensitive: false, targets: v.targets })),
+    ...(f.adopt ? { adopt: f.adopt } : {}),
+  };
 }
 
 /** The charts the enabled layers install. */

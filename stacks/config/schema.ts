@@ -10,6 +10,8 @@
  */
 import { z } from "zod";
 
+import { VERCEL_TARGETS } from "../../components/frontend/frontend-spec";
+
 /** GPU node classes from the spec, with their Lambda Cloud instance types and hourly rates. */
 export const NODE_CLASSES = ["gh200", "a100", "a6000", "rtx6000"] as const;
 export const nodeClass = z.enum(NODE_CLASSES);
@@ -380,15 +382,60 @@ const weaviate = z
   .default({ mode: "skip" })
   .describe("Weaviate collections (`SophiaMemory`, `BusinessIntelligence`).");
 
+const frontendVariable = z.strictObject({
+  key: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name (A-Z, 0-9, _)")
+    .describe("Variable name."),
+  value: z.string().describe("Plain value (config is plaintext: no credentials here)."),
+  targets: z
+    .array(z.enum(VERCEL_TARGETS))
+    .default(["production", "preview"])
+    .describe("Deployment environments it is present on."),
+});
+
 const frontend = z
   .discriminatedUnion("mode", [
     z.strictObject({ mode: z.literal("skip") }),
     z.strictObject({
-      mode: z.literal("vercel").describe("A Vercel project (provider config `vercel:apiToken`)."),
-      projectName: k8sName.default("sophia-frontend").describe("Vercel project name."),
-      gitRepository: z.string().default("scoobyjava15/sophia-main").describe("GitHub repo for preview deployments."),
+      mode: z
+        .literal("vercel")
+        .describe("A Vercel project (secrets `vercelApiToken`, `vercelTeam`; components/frontend)."),
+      projectName: k8sName.default("sophia-frontend").describe("Vercel project name (one project per stack)."),
+      gitRepository: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/name")
+        .default("scoobyjava15/sophia-main")
+        .describe("GitHub repo linked to the project: pushes deploy, pull requests get preview deployments."),
+      productionBranch: z.string().min(1).default("main").describe("Branch whose pushes deploy to production."),
       rootDirectory: z.string().default("frontend").describe("App directory within the repo."),
-      domains: z.array(z.string().regex(hostname)).min(1).describe("Domains served by the project."),
+      buildCommand: z.string().min(1).default("npm run build").describe("Build command (Vite)."),
+      installCommand: z.string().min(1).default("npm ci").describe("Install command."),
+      outputDirectory: z.string().min(1).default("dist").describe("Build output, relative to `rootDirectory`."),
+      nodeVersion: z
+        .string()
+        .regex(/^\d+\.x$/, "must look like 22.x")
+        .default("22.x")
+        .describe("Node.js version of the builds."),
+      domains: z
+        .array(z.string().regex(hostname))
+        .min(1)
+        .describe("Domains served by the project, within `domain`; their records are in the `dnsRecords` output."),
+      variables: z
+        .array(frontendVariable)
+        .default([])
+        .describe("Variables besides `VITE_API_URL` and `VITE_ENVIRONMENT` (which the program sets)."),
+      adopt: z
+        .strictObject({
+          projectId: z.string().describe("The existing project's ID (`prj_…`, its Settings page)."),
+          domains: z.array(z.string()).default([]).describe("Domains already on that project (imported, not added)."),
+          variables: z
+            .record(z.string(), z.string())
+            .default({})
+            .describe("Variables already on that project: name to Vercel variable ID."),
+        })
+        .optional()
+        .describe("Adopt an existing Vercel project with the `import` resource option (README: Frontend)."),
     }),
   ])
   .default({ mode: "skip" })

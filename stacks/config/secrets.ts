@@ -122,12 +122,22 @@ export const SECRETS: readonly SecretSpec[] = [
         : undefined,
   },
   {
-    key: "vercel:apiToken",
-    description: "Vercel API token (provider configuration).",
+    key: `${ns}:vercelApiToken`,
+    description: "Vercel API token for the frontend's provider.",
+    shape: "string",
+    requiredWhen: (s) => (s.frontend?.mode === "vercel" ? "frontend.mode is vercel" : undefined),
+  },
+  {
+    key: `${ns}:vercelTeam`,
+    description: "Vercel team (slug or ID) owning the frontend's project.",
     shape: "string",
     requiredWhen: (s) => (s.frontend?.mode === "vercel" ? "frontend.mode is vercel" : undefined),
   },
 ];
 
-/** Non-secret keys in provider namespaces that the program accepts. */
-export const PROVIDER_SETTINGS: readonly string[] = ["vercel:team"];
+/**
+ * Non-secret keys in provider namespaces that the program accepts. None: the Vercel provider is
+ * explicit and takes its token and team from `vercelApiToken` and `vercelTeam`, so no default
+ * provider is ever configured behind the program's back.
+ */
+export const PROVIDER_SETTINGS: readonly string[] = [];

@@ -8,7 +8,12 @@ import { z } from "zod";
 
 import { NODE_CLASSES, type NodeClass, type Settings } from "../config/schema";
 
-export const OUTPUTS_CONTRACT_VERSION = 1;
+/** Version 2: `dnsRecords` entries gained `target` and `needs` (and CNAME records); `frontendUrls` is new. */
+export const OUTPUTS_CONTRACT_VERSION = 2;
+
+/** What a gateway record without addresses waits for (the `needs` of its `dnsRecords` entry). */
+export const GATEWAY_ADDRESSES_NEEDED =
+  "the public addresses serving ports 80/443: set sophia-infra:ingress.publicAddresses";
 
 /** Hourly rates from the plan (USD), per GPU node class. */
 export const HOURLY_RATES: Readonly<Record<NodeClass, number>> = { gh200: 1.85, a100: 1.1, rtx6000: 0.8, a6000: 0.65 };
@@ -45,12 +50,22 @@ export const stackOutputsSchema = z
       .array(
         z.strictObject({
           name,
-          type: z.enum(["A", "AAAA"]),
+          type: z.enum(["A", "AAAA", "CNAME"]),
           ttl: z.int().positive(),
           values: z.array(z.string()),
+          target: z
+            .enum(["vercel", "gateway"])
+            .describe("What serves the name: the frontend or the cluster's gateway."),
+          needs: z
+            .string()
+            .nullable()
+            .describe("What the registrar still needs before the record can be created (null: `values` are complete)."),
         }),
       )
-      .describe("Records to create at the registrar (empty values: addresses not known yet)."),
+      .describe("Records to create at the registrar, for the frontend's domains and the gateway's hosts."),
+    frontendUrls: z
+      .array(url)
+      .describe("The frontend's URLs (its custom domains on Vercel); empty without a frontend."),
     grafanaUrl: url.nullable().describe("Grafana, when monitoring is deployed."),
     mcpServers: z.record(name, url).describe("Each MCP server's URL at the gateway (bearer token required)."),
     kubeconfig: z

@@ -8,6 +8,10 @@ export interface Registration {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, unknown>;
+  /** The `import` ID, when the resource is adopted rather than created. */
+  readonly importId?: string;
+  /** The provider reference (`<urn>::<id>`), when an explicit provider is given. */
+  readonly provider?: string;
 }
 
 export async function setupMocks(
@@ -18,7 +22,13 @@ export async function setupMocks(
     {
       newResource: (args) => {
         const inputs = args.inputs as Record<string, unknown>;
-        registered.push({ type: args.type, name: args.name, inputs });
+        registered.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          ...(args.id ? { importId: args.id } : {}),
+          ...(args.provider ? { provider: args.provider } : {}),
+        });
         return { id: `${args.name}-id`, state: inputs };
       },
       call: (args) => {

@@ -140,13 +140,43 @@ export class PulumiWorkspace {
 }
 
 /**
+ * Layers the real engine here cannot run, left out of the throwaway production and staging stacks.
+ * Each is proven under Pulumi mocks instead (test/unit/program.test.ts runs the whole program).
+ */
+export const LEFT_OUT_OFFLINE: readonly { key: string; value: unknown; why: string }[] = [
+  {
+    key: "sophia-infra:frontend",
+    value: { mode: "skip" },
+    why: "the Vercel resource plugin (@pulumiverse/vercel) cannot be built here (toolchain/README.md); the frontend is proven under mocks",
+  },
+];
+
+/** A stack file's config with the offline exclusions applied, and a line saying what was left out. */
+export function offlineConfig(
+  stack: string,
+  config: Record<string, unknown>,
+): { config: Record<string, unknown>; notes: string[] } {
+  const out = { ...config };
+  const notes: string[] = [];
+  for (const { key, value, why } of LEFT_OUT_OFFLINE) {
+    if (!(key in out) || JSON.stringify(out[key]) === JSON.stringify(value)) continue;
+    out[key] = value;
+    notes.push(`[harness] ${stack}: ${key} left out (set to ${JSON.stringify(value)}): ${why}`);
+  }
+  return { config: out, notes };
+}
+
+/**
  * A throwaway stack for `production` or `staging`: the stack file without `environment:` (the file
  * backend cannot open ESC), plus its ESC environment resolved with fixture secrets, set through the
- * real CLI as encrypted config.
+ * real CLI as encrypted config. Layers in `LEFT_OUT_OFFLINE` are switched off, and it says so on
+ * stderr; the returned lines are the same notes.
  */
-export function prepareEscStack(ws: PulumiWorkspace, stack: "production" | "staging"): void {
+export function prepareEscStack(ws: PulumiWorkspace, stack: "production" | "staging"): string[] {
   const file = readStackFile(stack);
-  ws.write(`Pulumi.${stack}.yaml`, stringify({ config: file.config }));
+  const { config, notes } = offlineConfig(stack, file.config);
+  for (const note of notes) process.stderr.write(`${note}\n`);
+  ws.write(`Pulumi.${stack}.yaml`, stringify({ config }));
   ws.must(["stack", "init", stack, "--secrets-provider", "passphrase"]);
   const resolved = resolveEscConfig(stack);
   const args = ["config", "set-all", "--stack", stack];
@@ -159,6 +189,7 @@ export function prepareEscStack(ws: PulumiWorkspace, stack: "production" | "stag
   const mirror = writeStandInChartMirror(join(ws.dir, "charts"));
   ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:charts.source", "mirror"]);
   ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:charts.directory", mirror]);
+  return notes;
 }
 
 /** The repo's dev stack file (same salt and secrets) with overrides, in a throwaway project. */

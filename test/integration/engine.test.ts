@@ -6,12 +6,14 @@
  * with fixture secrets.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { fixtureSecret, resolveEscConfig } from "../harness/esc";
 import { readStackOutputs } from "../../stacks/outputs";
 import { LocalKube } from "../harness/kube";
+import { repoRoot } from "../harness/stack-config";
 import { LocalWeaviate } from "../harness/weaviate";
 import {
   parseJson,
@@ -224,14 +226,15 @@ describe("dev stack on the local Kubernetes API server: up, up again, destroy", 
 
 describe.each(["production", "staging"] as const)("%s preview (ESC resolved with fixtures)", (stack) => {
   let ws: PulumiWorkspace;
+  let notes: string[];
 
   beforeAll(() => {
     ws = new PulumiWorkspace(env, { passphrase: `throwaway-${stack}` });
-    prepareEscStack(ws, stack);
+    notes = prepareEscStack(ws, stack);
   });
   afterAll(() => ws.cleanup());
 
-  it("previews every namespace and platform service, warning about layers not built yet", async () => {
+  it("previews every namespace and platform service, the frontend left out and said so", async () => {
     const r = await ws.run(["preview", "--stack", stack, "--json"]);
     const preview = parseJson<PreviewJson>(r);
     expect(r.code, JSON.stringify(preview.diagnostics)).toBe(0);
@@ -310,7 +313,16 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
         : "https://acme-staging-v02.api.letsencrypt.org/directory",
     );
     const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message);
-    expect(warnings.some((w) => w.includes("frontend: enabled in config but not built yet"))).toBe(true);
+    // The frontend is built (no "not built yet" warning) but left out here: no Vercel plugin.
+    expect(notes).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^\\[harness\\] ${stack}: sophia-infra:frontend left out \\(set to \\{"mode":"skip"\\}\\): the Vercel resource plugin`,
+        ),
+      ),
+    ]);
+    expect(warnings.some((w) => w.includes("frontend"))).toBe(false);
+    expect((preview.steps ?? []).filter((s) => s.urn.includes("vercel"))).toEqual([]);
     expect(warnings.some((w) => /(postgres|mcp|backend): enabled/.test(w))).toBe(false);
     // The applications: 16 MCP servers behind the gateway, the backend, 5 GPU functions.
     const deployments = creates.filter((u) => u.startsWith("kubernetes:apps/v1:Deployment::"));
@@ -375,5 +387,34 @@ describe("bad config through the real engine", () => {
     expect((state.deployment.resources ?? []).map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack")).toEqual(
       [],
     );
+  });
+});
+
+describe("the Vercel resource plugin is absent here (why the previews above leave the frontend out)", () => {
+  it("a program with the Frontend fails its preview naming the plugin and version the SDK pins, and nothing else", async () => {
+    const ws = new PulumiWorkspace(env, {
+      passphrase: "vercel-fixture",
+      projectSource: join(repoRoot, "test", "fixtures", "vercel-program"),
+    });
+    try {
+      ws.must(["stack", "init", "test", "--secrets-provider", "passphrase"]);
+      ws.must(["config", "set", "--stack", "test", "--secret", "apiToken", "fixture-vercel-token-value"]);
+      ws.must(["config", "set", "--stack", "test", "--secret", "team", "fixture-vercel-team-value"]);
+      const r = await ws.run(["preview", "--stack", "test", "--json"]);
+      const preview = parseJson<{ diagnostics?: { urn?: string; message: string; severity: string }[] }>(r);
+      expect(r.code).not.toBe(0);
+      const errors = (preview.diagnostics ?? []).filter((d) => d.severity === "error");
+      expect(errors.map((d) => [(d.urn ?? "").split("::").at(-1), d.message.trim()])).toEqual([
+        [
+          "frontend-vercel",
+          "error: no resource plugin 'pulumi-resource-vercel' found in the workspace at version v5.4.1 or on your $PATH from github://api.github.com/pulumiverse",
+        ],
+      ]);
+      const out = `${r.stdout}\n${r.stderr}`;
+      expect(out).not.toContain("fixture-vercel-token-value");
+      expect(out).not.toContain("fixture-vercel-team-value");
+    } finally {
+      ws.cleanup();
+    }
   });
 });

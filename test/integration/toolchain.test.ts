@@ -19,13 +19,15 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A recipe module: the real one with one plugin entry replaced. */
-function recipeWith(plugin: Record<string, unknown>): string {
+/** A recipe module: the real one with one plugin entry replaced (and, given, the exclusions). */
+function recipeWith(plugin: Record<string, unknown>, unbuilt?: Record<string, unknown>[]): string {
   const file = join(scratch, `recipe-${Math.random().toString(36).slice(2)}.mjs`);
+  const pieces = JSON.stringify(join(repoRoot, "toolchain", "pieces.mjs"));
   writeFileSync(
     file,
-    `import { PIECES, RECIPE_REVISION } from ${JSON.stringify(join(repoRoot, "toolchain", "pieces.mjs"))};\n` +
-      `export { PIECES, RECIPE_REVISION };\nexport const PLUGINS = [${JSON.stringify(plugin)}];\n`,
+    `import { PIECES, RECIPE_REVISION, UNBUILT_PLUGINS } from ${pieces};\n` +
+      `export { PIECES, RECIPE_REVISION };\nexport const PLUGINS = [${JSON.stringify(plugin)}];\n` +
+      `export const UNBUILT_PLUGINS = ${unbuilt ? JSON.stringify(unbuilt) : "UNBUILT_PLUGINS"};\n`,
   );
   return file;
 }
@@ -68,6 +70,19 @@ describe("toolchain/ensure.mjs", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).not.toContain("building from Go modules");
     expect(r.stderr).toMatch(/kubernetes 4\.25\.0: cached/);
+  });
+
+  it("names the SDK whose plugin is not built, with why, and refuses a plugin-bearing SDK without a recipe or exclusion", () => {
+    const r = run([]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      "vercel: @pulumiverse/vercel 5.4.1 is a dependency, but its plugin is not built here: the Go module proxy refuses",
+    );
+    const strict = run(["--recipes", recipeWith(kubernetesPlugin, [])]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain(
+      "[toolchain] error: @pulumiverse/vercel: @pulumiverse/vercel carries resource plugin vercel 5.4.1, which has neither a recipe (PLUGINS) nor an exclusion naming why (UNBUILT_PLUGINS)",
+    );
   });
 
   it("without Go, it says Go is missing and which command failed", () => {

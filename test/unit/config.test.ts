@@ -75,8 +75,9 @@ describe("the committed stack files", () => {
       const paths = problems(toRawConfig(file.config)).map((p) => p.path);
       expect(paths).toContain("sophia-infra:kubeconfig");
       expect(paths).toContain("sophia-infra:weaviateApiKey");
-      expect(paths).toContain("vercel:apiToken");
-      expect(paths.every((p) => p.startsWith("sophia-infra:") || p === "vercel:apiToken")).toBe(true);
+      expect(paths).toContain("sophia-infra:vercelApiToken");
+      expect(paths).toContain("sophia-infra:vercelTeam");
+      expect(paths.every((p) => p.startsWith("sophia-infra:"))).toBe(true);
     });
   }
 
@@ -230,10 +231,11 @@ describe("cross-field rules", () => {
           "sophia-infra:domain": "sophia.localhost",
           "sophia-infra:weaviate": { mode: "cloud", url: "https://x.weaviate.cloud" },
           "sophia-infra:weaviateApiKey": "k",
-          "sophia-infra:frontend": { mode: "vercel", domains: ["a.sophia-intel.ai"] },
-          "vercel:apiToken": "t",
+          "sophia-infra:frontend": { mode: "vercel", domains: ["a.sophia.localhost"] },
+          "sophia-infra:vercelApiToken": "t",
+          "sophia-infra:vercelTeam": "team",
         },
-        ["sophia-infra:weaviateApiKey", "vercel:apiToken"],
+        ["sophia-infra:weaviateApiKey", "sophia-infra:vercelApiToken", "sophia-infra:vercelTeam"],
       ),
     );
     expect(dev.map((p) => p.path)).toEqual(["sophia-infra:weaviate.mode", "sophia-infra:frontend.mode"]);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 import {
+  GATEWAY_ADDRESSES_NEEDED,
   monthlyCostEstimate,
   outputsJsonSchema,
   readStackOutputs,
@@ -14,7 +15,7 @@ import { repoRoot } from "../harness/stack-config";
 
 /** A valid set of outputs, as `pulumi stack output --json --show-secrets` prints them. */
 const outputs = {
-  contractVersion: 1,
+  contractVersion: 2,
   environment: "dev",
   domain: "sophia-dev.localhost",
   endpoints: {
@@ -26,7 +27,25 @@ const outputs = {
   kubernetesNamespaces: { "sophia-data": "sophia-data" },
   weaviateCollections: {},
   dataServices: { postgres: null, redis: { masterName: "sophia", sentinels: ["redis-0:26379"] } },
-  dnsRecords: [],
+  dnsRecords: [
+    {
+      name: "app.sophia-dev.localhost",
+      type: "CNAME",
+      ttl: 300,
+      values: ["cname.vercel-dns.com"],
+      target: "vercel",
+      needs: null,
+    },
+    {
+      name: "api.sophia-dev.localhost",
+      type: "A",
+      ttl: 300,
+      values: [],
+      target: "gateway",
+      needs: GATEWAY_ADDRESSES_NEEDED,
+    },
+  ],
+  frontendUrls: ["https://app.sophia-dev.localhost"],
   grafanaUrl: null,
   mcpServers: { github: "https://mcp.sophia-dev.localhost/mcp/github" },
   kubeconfig: "apiVersion: v1\nkind: Config\n",
@@ -41,7 +60,7 @@ describe("the outputs contract", () => {
 
   it("marks the secret outputs in the JSON Schema and carries the version", () => {
     const schema = outputsJsonSchema() as { $id: string; properties: Record<string, { secret?: boolean }> };
-    expect(schema.$id).toBe("https://sophia-intel.ai/schemas/sophia-infra-outputs-v1.json");
+    expect(schema.$id).toBe("https://sophia-intel.ai/schemas/sophia-infra-outputs-v2.json");
     expect(
       Object.entries(schema.properties)
         .filter(([, p]) => p.secret)
@@ -81,10 +100,41 @@ describe("readStackOutputs", () => {
   it("refuses an older contract version, naming it", () => {
     expect(() => readStackOutputs({ ...outputs, contractVersion: 0 }, { showSecrets: true })).toThrow(
       new StackOutputsError(
-        "stack outputs use contract version 0; this reader reads version 1: update the reader or read an up-to-date stack",
+        "stack outputs use contract version 0; this reader reads versions 1 and 2: update the reader or read an up-to-date stack",
       ),
     );
     expect(() => readStackOutputs({ environment: "dev" }, { showSecrets: true })).toThrow(/carry no contractVersion/);
+  });
+
+  it("reads version 1 outputs (before the frontend) in the current shape", () => {
+    const v1: Record<string, unknown> = {
+      ...outputs,
+      contractVersion: 1,
+      dnsRecords: [
+        { name: "api.sophia-intel.ai", type: "A", ttl: 300, values: ["203.0.113.10"] },
+        { name: "mcp.sophia-intel.ai", type: "A", ttl: 300, values: [] },
+      ],
+    };
+    delete v1["frontendUrls"];
+    const read = readStackOutputs(v1, { showSecrets: true });
+    expect(read.version).toBe(1);
+    expect(read.values.contractVersion).toBe(2);
+    expect(read.values.frontendUrls).toEqual([]);
+    expect(read.values.dnsRecords).toEqual([
+      { name: "api.sophia-intel.ai", type: "A", ttl: 300, values: ["203.0.113.10"], target: "gateway", needs: null },
+      {
+        name: "mcp.sophia-intel.ai",
+        type: "A",
+        ttl: 300,
+        values: [],
+        target: "gateway",
+        needs: GATEWAY_ADDRESSES_NEEDED,
+      },
+    ]);
+    // Version 2 outputs must carry the new fields: a v2 record without `needs` breaks the contract.
+    const broken = { ...outputs, dnsRecords: [{ name: "a.b", type: "A", ttl: 300, values: [], target: "gateway" }] };
+    expect(() => readStackOutputs(broken, { showSecrets: true })).toThrow(/dnsRecords\.0\.needs/);
+    expect(readStackOutputs(outputs, { showSecrets: true }).version).toBe(2);
   });
 
   it("names every output that breaks the contract", () => {
