@@ -8,6 +8,7 @@ import {
   operatorObjects,
   POSTGRES_IMAGE,
   scheduledBackupSpec,
+  validateRestore,
   type PostgresSettings,
 } from "../../components/postgres";
 import { MANIFEST_PINS, readManifest } from "../../components/manifests";
@@ -85,6 +86,68 @@ describe("CloudNativePG Cluster", () => {
       },
       tolerations: [{ key: "sophia-intel.ai/node-class", operator: "Equal", value: "rtx6000", effect: "NoSchedule" }],
     });
+  });
+});
+
+describe("restore from the object store", () => {
+  const restored: PostgresSettings = {
+    ...production,
+    name: "postgres-r1",
+    restore: { source: "postgres", targetTime: "2026-03-01T09:30:00Z" },
+  };
+  const spec = clusterSpec(restored);
+
+  it("bootstraps by recovery from the old cluster's server name through the plugin, to the target time", () => {
+    expect(spec["bootstrap"]).toEqual({
+      recovery: {
+        source: "postgres-origin",
+        database: "sophia",
+        owner: "sophia",
+        secret: { name: "postgres-r1-app-credentials" },
+        recoveryTarget: { targetTime: "2026-03-01T09:30:00Z" },
+      },
+    });
+    expect(spec["externalClusters"]).toEqual([
+      {
+        name: "postgres-origin",
+        plugin: {
+          name: "barman-cloud.cloudnative-pg.io",
+          parameters: { barmanObjectName: "postgres-r1-backups", serverName: "postgres" },
+        },
+      },
+    ]);
+  });
+
+  it("archives the new cluster's WAL under its own name, with the same settings as the old one", () => {
+    expect(spec["plugins"]).toEqual([
+      {
+        name: "barman-cloud.cloudnative-pg.io",
+        isWALArchiver: true,
+        parameters: { barmanObjectName: "postgres-r1-backups" },
+      },
+    ]);
+    expect(spec["postgresql"]).toEqual(clusterSpec(production)["postgresql"]);
+    // The same bucket and prefix: the source's backups are found under its server name there.
+    expect(objectStoreSpec(restored, backup)).toEqual(objectStoreSpec(production, backup));
+  });
+
+  it("replays to the end of the archive without a target time", () => {
+    const latest = clusterSpec({ ...restored, restore: { source: "postgres" } });
+    expect(latest["bootstrap"]).toEqual({
+      recovery: {
+        source: "postgres-origin",
+        database: "sophia",
+        owner: "sophia",
+        secret: { name: "postgres-r1-app-credentials" },
+      },
+    });
+  });
+
+  it("is refused over the cluster it reads from, and without an object store", () => {
+    expect(validateRestore(restored)).toEqual([]);
+    expect(validateRestore(production)).toEqual([]);
+    expect(validateRestore({ ...restored, name: "postgres" }).map((p) => p.path)).toEqual([["restore", "source"]]);
+    expect(validateRestore({ ...restored, backup: undefined }).map((p) => p.path)).toEqual([["restore"]]);
   });
 });
 
