@@ -80,6 +80,11 @@ ensure_system_tools() {
   command -v ss >/dev/null || missing+=(iproute2)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
   command -v redis-sentinel >/dev/null || missing+=(redis-server redis-sentinel)
+  if [ "${SOPHIA_TOOL_SET:-main}" = test ]; then
+    # The disaster-recovery drill: a PostgreSQL server and the Barman Cloud tools the CNPG plugin runs.
+    compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+    command -v barman-cloud-wal-restore >/dev/null || missing+=(barman-cli-cloud)
+  fi
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
   say "installing ${missing[*]} (apt-get)"
