@@ -60,6 +60,21 @@ export function validateRestore(p: RestoreInput): RestoreProblem[] {
   return problems;
 }
 
+/**
+ * A target time as PostgreSQL's `recovery_target_time` accepts it: UTC with a numeric offset, e.g.
+ * `2026-03-01 09:30:00.000000+00`. PostgreSQL checks the setting at startup, before the zone
+ * abbreviations are loaded, so it refuses RFC 3339's `T…Z` (found by the drill,
+ * test/integration/dr-drill.test.ts); CloudNativePG turns an RFC 3339 value into `… .000000Z`, which
+ * fails the same way for every UTC time (cloudnative-pg issue 10819), and passes any other format
+ * through untouched. Sub-millisecond digits are dropped.
+ */
+export function postgresTargetTime(rfc3339: string): string {
+  const ms = Date.parse(rfc3339);
+  if (Number.isNaN(ms)) throw new Error(`not an RFC 3339 time: ${rfc3339}`);
+  const iso = new Date(ms).toISOString(); // 2026-03-01T09:30:00.000Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000+00`;
+}
+
 /** The name the recovery bootstrap refers to its source by (an `externalClusters` entry). */
 export function restoreSourceName(r: PostgresRestore): string {
   return `${r.source}-origin`;
@@ -79,7 +94,7 @@ export function recoveryBootstrap(
       database: app.database,
       owner: app.database,
       secret: { name: app.secretName },
-      ...(r.targetTime ? { recoveryTarget: { targetTime: r.targetTime } } : {}),
+      ...(r.targetTime ? { recoveryTarget: { targetTime: postgresTargetTime(r.targetTime) } } : {}),
     },
   };
 }

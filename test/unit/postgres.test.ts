@@ -6,6 +6,7 @@ import {
   clusterSpec,
   objectStoreSpec,
   operatorObjects,
+  postgresTargetTime,
   POSTGRES_IMAGE,
   scheduledBackupSpec,
   validateRestore,
@@ -104,7 +105,7 @@ describe("restore from the object store", () => {
         database: "sophia",
         owner: "sophia",
         secret: { name: "postgres-r1-app-credentials" },
-        recoveryTarget: { targetTime: "2026-03-01T09:30:00Z" },
+        recoveryTarget: { targetTime: "2026-03-01 09:30:00.000000+00" },
       },
     });
     expect(spec["externalClusters"]).toEqual([
@@ -129,6 +130,12 @@ describe("restore from the object store", () => {
     expect(spec["postgresql"]).toEqual(clusterSpec(production)["postgresql"]);
     // The same bucket and prefix: the source's backups are found under its server name there.
     expect(objectStoreSpec(restored, backup)).toEqual(objectStoreSpec(production, backup));
+  });
+
+  it("gives the target time as PostgreSQL accepts it at startup: UTC, numeric offset, no T or Z", () => {
+    expect(postgresTargetTime("2026-03-01T09:30:00Z")).toBe("2026-03-01 09:30:00.000000+00");
+    expect(postgresTargetTime("2026-03-01T11:30:00.25+02:00")).toBe("2026-03-01 09:30:00.250000+00");
+    expect(() => postgresTargetTime("yesterday")).toThrow("not an RFC 3339 time: yesterday");
   });
 
   it("replays to the end of the archive without a target time", () => {
