@@ -20,7 +20,8 @@ let drill: Drill;
 let result: DrillResult;
 
 beforeAll(async () => {
-  const weed = toolchainEnv()["SOPHIA_SEAWEEDFS"];
+  // scripts/test.sh has sourced the toolchain's env file; run alone, the test asks ensure.mjs.
+  const weed = process.env["SOPHIA_SEAWEEDFS"] ?? toolchainEnv()["SOPHIA_SEAWEEDFS"];
   if (!weed) throw new Error("SOPHIA_SEAWEEDFS is not set (toolchain --with test builds SeaweedFS)");
   drill = Drill.create();
   result = await drill.run(
