@@ -272,8 +272,9 @@ function policyFigures(env: Record<string, string>): void {
 }
 
 /** The drill at bench size: one run (minutes), figures and their extrapolation to production. */
-async function drFigures(env: Record<string, string>): Promise<void> {
-  const weed = env["SOPHIA_SEAWEEDFS"];
+async function drFigures(): Promise<void> {
+  // A test-set tool: bench.sh sources the main set, so ask ensure.mjs unless the caller gave it.
+  const weed = process.env["SOPHIA_SEAWEEDFS"] ?? toolchainEnv()["SOPHIA_SEAWEEDFS"];
   if (!weed) throw new Error("SOPHIA_SEAWEEDFS is not set (toolchain --with test builds SeaweedFS)");
   const archiveTimeoutSeconds = 5;
   console.log(
@@ -325,7 +326,7 @@ async function main(): Promise<void> {
   if (sections.has("redis")) await redisFigures();
   if (sections.has("mcp")) mcpFigures(toolchainEnv());
   if (sections.has("policy")) policyFigures(toolchainEnv());
-  if (sections.has("dr")) await drFigures(toolchainEnv());
+  if (sections.has("dr")) await drFigures();
 }
 
 main().catch((err: unknown) => {
