@@ -10,8 +10,11 @@
  *     redis-server and redis-sentinel on loopback, 3 + 3 processes, the master killed);
  *   - production's preview with the 16-server MCP catalog against a 160-server one (how the
  *     program's evaluation grows with the catalog);
- *   - production's preview with the policy pack against without (what the guardrails cost).
- * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp,policy]
+ *   - production's preview with the policy pack against without (what the guardrails cost);
+ *   - the disaster-recovery drill on a larger database than the test's (test/harness/dr.ts): RPO,
+ *     RTO and restore rate, extrapolated to production's volume size.
+ * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp,policy,dr]
+ *        [--dr-rows N]
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -28,6 +31,7 @@ import {
 } from "../test/harness/pulumi";
 import { BITNAMI_SENTINEL_TIMING, SOPHIA_SENTINEL_TIMING, type SentinelTiming } from "../components/redis/redis-config";
 import { POLICY_PACK } from "../test/harness/policy";
+import { Drill, lossFigures } from "../test/harness/dr";
 import { LocalRedisSentinel } from "../test/harness/redis";
 import { repoRoot } from "../test/harness/stack-config";
 
@@ -37,8 +41,12 @@ const runsArg = args.indexOf("--runs");
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
 const onlyArg = args.indexOf("--only");
 const sections = new Set(
-  onlyArg >= 0 ? (args[onlyArg + 1] ?? "").split(",") : ["toolchain", "preview", "unit", "redis", "mcp", "policy"],
+  onlyArg >= 0
+    ? (args[onlyArg + 1] ?? "").split(",")
+    : ["toolchain", "preview", "unit", "redis", "mcp", "policy", "dr"],
 );
+const drRowsArg = args.indexOf("--dr-rows");
+const drRows = drRowsArg >= 0 ? Number(args[drRowsArg + 1]) : 500_000;
 
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -263,6 +271,54 @@ function policyFigures(env: Record<string, string>): void {
   }
 }
 
+/** The drill at bench size: one run (minutes), figures and their extrapolation to production. */
+async function drFigures(): Promise<void> {
+  // A test-set tool: bench.sh sources the main set, so ask ensure.mjs unless the caller gave it.
+  const weed = process.env["SOPHIA_SEAWEEDFS"] ?? toolchainEnv()["SOPHIA_SEAWEEDFS"];
+  if (!weed) throw new Error("SOPHIA_SEAWEEDFS is not set (toolchain --with test builds SeaweedFS)");
+  const archiveTimeoutSeconds = 5;
+  console.log(
+    `disaster-recovery drill (PostgreSQL + barman-cloud-* + SeaweedFS S3 on loopback; ${drRows} payload rows, archive_timeout ${archiveTimeoutSeconds} s)`,
+  );
+  const drill = Drill.create();
+  try {
+    const r = await drill.run(
+      {
+        payloadRows: drRows,
+        archiveTimeoutSeconds,
+        writeBeforeBackupSeconds: 2,
+        writeAfterBackupSeconds: 20,
+        commitIntervalMs: 20,
+        log: (line) => console.log(`  ${line}`),
+      },
+      weed,
+    );
+    const loss = lossFigures(r.acks, r.latest.ids);
+    const rate = r.latest.restoredBytes / 1e6 / r.latest.baseRestoreSeconds;
+    console.log(`  database: ${(r.databaseBytes / 1e6).toFixed(0)} MB; base backup took ${fmt(r.backupSeconds)}`);
+    console.log(
+      `  RPO: ${loss.lost} of ${r.acks.length} acknowledged commits lost = ${fmt(loss.rpoSeconds)} of commits (holes: ${loss.holes})`,
+    );
+    console.log(
+      `  RTO: ${fmt(r.rtoSeconds)} from SIGKILL to the restored server answering (base restore ${fmt(r.latest.baseRestoreSeconds)}, WAL replay + promotion ${fmt(r.latest.replaySeconds)})`,
+    );
+    console.log(`  restore rate: ${rate.toFixed(1)} MB/s (data directory bytes / barman-cloud-restore wall time)`);
+    console.log(
+      `  PITR: target ${r.pitr.targetTime}, rows past the target: ${r.pitr.rowsPastTarget}, acknowledged before it but missing: ${r.pitr.missingBeforeTarget}`,
+    );
+    // Production: a 100 Gi volume per instance (Pulumi.production.yaml), at this machine's rate. The
+    // loss bound is archive_timeout plus one upload; the drill's upload time is what it lost beyond
+    // its own timeout.
+    const prodMB = (100 * 1024 ** 3) / 1e6;
+    const upload = Math.max(0, loss.rpoSeconds - archiveTimeoutSeconds);
+    console.log(
+      `  extrapolation: a full 100 GiB volume restores in ${(prodMB / rate / 60).toFixed(0)} min at this rate (plus WAL replay since the last daily backup); RPO bound at production's archive_timeout of 300 s: ${(300 + upload).toFixed(0)} s`,
+    );
+  } finally {
+    await drill.cleanup();
+  }
+}
+
 async function main(): Promise<void> {
   if (sections.has("toolchain")) toolchainFigures();
   if (sections.has("preview")) previewFigures(toolchainEnv());
@@ -270,6 +326,7 @@ async function main(): Promise<void> {
   if (sections.has("redis")) await redisFigures();
   if (sections.has("mcp")) mcpFigures(toolchainEnv());
   if (sections.has("policy")) policyFigures(toolchainEnv());
+  if (sections.has("dr")) await drFigures();
 }
 
 main().catch((err: unknown) => {

@@ -80,9 +80,12 @@ ensure_system_tools() {
   command -v ss >/dev/null || missing+=(iproute2)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
   command -v redis-sentinel >/dev/null || missing+=(redis-server redis-sentinel)
-  # The test hosts (test/harness/hosts.ts) each run their own sshd; only the tests need it.
   if [ "${SOPHIA_TOOL_SET:-main}" = test ]; then
+    # The test hosts (test/harness/hosts.ts) each run their own sshd.
     [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+    # The disaster-recovery drill: a PostgreSQL server and the Barman Cloud tools the CNPG plugin runs.
+    compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+    command -v barman-cloud-wal-restore >/dev/null || missing+=(barman-cli-cloud)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"

@@ -15,7 +15,7 @@ import { CloudNativePgOperator, POSTGRES_IMAGE, PostgresCluster } from "../compo
 import { RedisSentinel } from "../components/redis";
 import type { StackConfig } from "./config/load";
 import { enabledCharts } from "./config/rules";
-import type { Settings } from "./config/schema";
+import { postgresRestoreOf, type Settings } from "./config/schema";
 import { PROJECT_ROOT } from "./local-files";
 
 const ns = "sophia-infra";
@@ -125,6 +125,7 @@ export function platformServices(
   let postgres: PostgresCluster | undefined;
   if (s.postgres.mode === "create") {
     const backup = s.postgres.backup.mode === "s3" ? s.postgres.backup : undefined;
+    const restore = postgresRestoreOf(s.postgres.restore);
     const operator = new CloudNativePgOperator(
       "cnpg",
       { namespace: namespace("cnpg-system"), chartSource, backupPlugin: backup !== undefined, controllersRun },
@@ -135,7 +136,7 @@ export function platformServices(
       {
         namespace: namespace("sophia-data"),
         settings: {
-          name: "postgres",
+          name: s.postgres.name,
           environment: s.environment,
           instances: s.postgres.instances,
           storageSize: s.postgres.storageSize,
@@ -144,6 +145,7 @@ export function platformServices(
           scheduling: schedulingFor("realtime", s.placement),
           resources: { cpu: "2", memory: "8Gi" },
           ...(backup ? { backup } : {}),
+          ...(restore ? { restore } : {}),
         },
         ...(backup
           ? {

@@ -146,6 +146,22 @@ export const SERVERS = {
       env: "SOPHIA_ACTIONLINT",
     },
   ],
+  /**
+   * SeaweedFS, the S3-compatible object store of the disaster-recovery drill
+   * (test/integration/dr-drill.test.ts). Upstream tags releases as `4.53`, not semver, so the module
+   * proxy serves it only by pseudo-version: this is the commit it resolves `@latest` to (4.53).
+   */
+  seaweedfs: [
+    {
+      name: "seaweedfs",
+      version: "4.53",
+      wrapper: "seaweedfs",
+      main: "github.com/seaweedfs/seaweedfs/weed",
+      binary: "weed",
+      ldflags: "-X github.com/seaweedfs/seaweedfs/weed/util/version.COMMIT=7506e5f9",
+      env: "SOPHIA_SEAWEEDFS",
+    },
+  ],
   /** Weaviate for the dev stack and the collection tests (reports its version from its embedded API spec). */
   weaviate: [
     {
@@ -188,7 +204,7 @@ export const SERVERS = {
  */
 export const GROUP_SETS = {
   main: ["kube", "weaviate", "manifests"],
-  test: ["kube", "weaviate", "manifests", "gitleaks", "actionlint"],
+  test: ["kube", "weaviate", "manifests", "gitleaks", "actionlint", "seaweedfs"],
 };
 
 /**

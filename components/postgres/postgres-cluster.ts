@@ -11,11 +11,12 @@ import {
   scheduledBackupSpec,
   type PostgresSettings,
 } from "./postgres-objects";
+import { validateRestore } from "./restore";
 
 export interface PostgresClusterArgs {
   /** Namespace of the cluster (Pod Security `restricted`). */
   readonly namespace: pulumi.Input<string>;
-  /** Cluster settings (instances, storage, image, placement, backup target). */
+  /** Cluster settings (instances, storage, image, placement, backup target, restore source). */
   readonly settings: PostgresSettings;
   /** Credentials for `settings.backup` (secrets). Required when it is set. */
   readonly backupCredentials?: {
@@ -34,7 +35,8 @@ export interface PostgresClusterArgs {
 
 /**
  * A CloudNativePG `Cluster` with pgvector, its bootstrap SQL, and (with a backup target) continuous
- * WAL archiving and daily base backups through the Barman Cloud plugin.
+ * WAL archiving and daily base backups through the Barman Cloud plugin. With `settings.restore`, the
+ * Cluster is bootstrapped from another cluster's backups (latest or a point in time) instead.
  * @see https://cloudnative-pg.io/documentation/current/cloudnative-pg.v1/#postgresql-cnpg-io-v1-Cluster
  */
 export class PostgresCluster extends pulumi.ComponentResource {
@@ -51,6 +53,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
   constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:postgres:PostgresCluster", name, {}, opts);
     const s = args.settings;
+    const restoreProblems = validateRestore(s);
+    if (restoreProblems.length > 0) {
+      throw new Error(`${name}: ${restoreProblems.map((p) => `settings.${p.path.join(".")} ${p.message}`).join("; ")}`);
+    }
     const names = objectNames(s);
     const namespace = pulumi.output(args.namespace);
     const labels = { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/part-of": "sophia" };

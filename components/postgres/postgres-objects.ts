@@ -9,6 +9,7 @@ import type * as k8s from "@pulumi/kubernetes";
 
 import { readAsset, renderTemplate } from "../assets";
 import type { Scheduling } from "../placement";
+import { recoveryBootstrap, restoreExternalClusters, type PostgresRestore } from "./restore";
 
 /** CloudNativePG `standard` image: Postgres 18 with pgvector, amd64 and arm64 (GH200). */
 export const POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:18.1-standard-trixie";
@@ -38,6 +39,11 @@ export interface PostgresSettings {
   readonly scheduling: Scheduling;
   /** Where backups go, or undefined for none. */
   readonly backup?: S3Backup;
+  /**
+   * Bootstrap from another cluster's backups in `backup`'s object store instead of an empty
+   * database (see `validateRestore`). Undefined: a new, empty database.
+   */
+  readonly restore?: PostgresRestore;
   readonly resources: { readonly cpu: string; readonly memory: string };
 }
 
@@ -74,17 +80,25 @@ export function clusterSpec(s: PostgresSettings): Record<string, unknown> {
       // With replicas, a commit waits for one of them: a failover loses no committed transaction.
       ...(replicated ? { synchronous: { method: "any", number: 1, dataDurability: "required" } } : {}),
     },
-    bootstrap: {
-      initdb: {
-        database: s.database,
-        owner: s.database,
-        // Our credentials (from secrets), so other layers get the connection URL from outputs.
-        secret: { name: names.appCredentials },
-        postInitApplicationSQLRefs: {
-          configMapRefs: bootstrapSql(s.database).map(({ name }) => ({ name: names.bootstrapConfigMap, key: name })),
+    bootstrap: s.restore
+      ? recoveryBootstrap(s.restore, { database: s.database, secretName: names.appCredentials })
+      : {
+          initdb: {
+            database: s.database,
+            owner: s.database,
+            // Our credentials (from secrets), so other layers get the connection URL from outputs.
+            secret: { name: names.appCredentials },
+            postInitApplicationSQLRefs: {
+              configMapRefs: bootstrapSql(s.database).map(({ name }) => ({
+                name: names.bootstrapConfigMap,
+                key: name,
+              })),
+            },
+          },
         },
-      },
-    },
+    ...(s.restore && s.backup
+      ? { externalClusters: restoreExternalClusters(s.restore, BARMAN_PLUGIN, names.objectStore) }
+      : {}),
     enableSuperuserAccess: false,
     storage: { size: s.storageSize },
     resources: {

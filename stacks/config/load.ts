@@ -199,6 +199,11 @@ function toProblem(key: SettingsKey, issue: z.core.$ZodIssue, sectionValue: unkn
         fix: options ? `use one of ${options} (${anchor})` : `see ${anchor}`,
       };
     }
+    case "custom": {
+      // Rules a component checks (e.g. validateRestore) carry their own fix.
+      const fix = (issue.params as { fix?: unknown } | undefined)?.fix;
+      return { path, message: issue.message, fix: typeof fix === "string" ? fix : `see ${anchor}` };
+    }
     default:
       return { path, message: issue.message, fix: `see ${anchor}` };
   }

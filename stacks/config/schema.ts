@@ -11,6 +11,7 @@
 import { z } from "zod";
 
 import { VERCEL_TARGETS } from "../../components/frontend/frontend-spec";
+import { validateRestore, type PostgresRestore } from "../../components/postgres/restore";
 
 /** GPU node classes from the spec, with their Lambda Cloud instance types and hourly rates. */
 export const NODE_CLASSES = ["gh200", "a100", "a6000", "rtx6000"] as const;
@@ -190,9 +191,40 @@ const postgresBackup = z
   .default({ mode: "skip" })
   .describe("Base backups (daily) and continuous WAL archiving.");
 
+const postgresRestore = z
+  .discriminatedUnion("mode", [
+    z.strictObject({ mode: z.literal("skip").describe("A new, empty database (initdb).") }),
+    z.strictObject({
+      mode: z.literal("latest").describe("Recover from the source's backups, replaying WAL to the end of the archive."),
+      source: k8sName.describe("Name of the cluster whose backups are restored (its `postgres.name` then)."),
+    }),
+    z.strictObject({
+      mode: z.literal("pointInTime").describe("Recover from the source's backups, replaying WAL up to `targetTime`."),
+      source: k8sName.describe("Name of the cluster whose backups are restored (its `postgres.name` then)."),
+      targetTime: z.iso
+        .datetime({ offset: true })
+        .describe("Stop replay at this time, RFC 3339 with a zone (e.g. `2026-03-01T09:30:00Z`)."),
+    }),
+  ])
+  .default({ mode: "skip" })
+  .describe(
+    "Bootstrap the cluster from the backup object store (docs/runbooks/disaster-recovery.md). Needs `backup` and a `name` different from `source`.",
+  );
+
+/** The restore of a parsed `postgres` section, as the component takes it. */
+export function postgresRestoreOf(r: z.infer<typeof postgresRestore>): PostgresRestore | undefined {
+  if (r.mode === "skip") return undefined;
+  return r.mode === "pointInTime" ? { source: r.source, targetTime: r.targetTime } : { source: r.source };
+}
+
 const postgres = z
   .strictObject({
     mode: skipOrCreate.default("create").describe("Deploy Postgres (CloudNativePG) with pgvector."),
+    // CloudNativePG's admission webhook refuses cluster names over 50 characters.
+    name: k8sName
+      .max(50)
+      .default("postgres")
+      .describe("Cluster name (Services `<name>-rw`, `<name>-ro`; server name in the backup store)."),
     instances: z.int().min(1).max(9).default(3).describe("Instances (1 primary + replicas)."),
     storageSize: z
       .string()
@@ -201,6 +233,17 @@ const postgres = z
       .describe("Volume size per instance."),
     database: k8sName.default("sophia").describe("Application database name (also the owner role)."),
     backup: postgresBackup,
+    restore: postgresRestore,
+  })
+  .superRefine((p, ctx) => {
+    const problems = validateRestore({
+      name: p.name,
+      restore: postgresRestoreOf(p.restore),
+      backup: p.backup.mode === "s3" ? p.backup : undefined,
+    });
+    for (const problem of problems) {
+      ctx.addIssue({ code: "custom", path: [...problem.path], message: problem.message, params: { fix: problem.fix } });
+    }
   })
   .prefault({})
   .describe("Postgres with pgvector.");

@@ -15,6 +15,9 @@ import * as k8s from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { MANIFEST_PINS, readManifest } from "../../components/manifests";
+import { schedulingFor } from "../../components/placement";
+import { clusterSpec, objectStoreSpec, POSTGRES_IMAGE, type PostgresSettings } from "../../components/postgres";
 import { LocalKube } from "../harness/kube";
 import { prepareEscStack, PulumiWorkspace, toolchainEnv } from "../harness/pulumi";
 
@@ -220,6 +223,53 @@ function podOf(workload: k8s.KubernetesObject): k8s.KubernetesObject {
     spec: { ...spec.template.spec, volumes: [...(spec.template.spec.volumes ?? []), ...claims] },
   } as k8s.KubernetesObject;
 }
+
+describe("a Postgres restore, server-side dry run against the CloudNativePG and Barman Cloud CRDs", () => {
+  const settings: PostgresSettings = {
+    name: "postgres-r1",
+    environment: "production",
+    instances: 3,
+    storageSize: "100Gi",
+    database: "sophia",
+    image: POSTGRES_IMAGE,
+    scheduling: schedulingFor("realtime", { inference: "gh200", batch: "a100", realtime: "rtx6000", mcp: "a6000" }),
+    backup: { endpoint: "https://s3.example.test", bucket: "pg-backups", region: "us-east-1", retention: "30d" },
+    resources: { cpu: "2", memory: "8Gi" },
+    restore: { source: "postgres", targetTime: "2026-03-01T09:30:00Z" },
+  };
+  const cluster = (spec: Record<string, unknown>) =>
+    ({
+      apiVersion: "postgresql.cnpg.io/v1",
+      kind: "Cluster",
+      metadata: { name: settings.name, namespace: "sophia-data" },
+      spec,
+    }) as k8s.KubernetesObject;
+
+  beforeAll(async () => {
+    for (const doc of parseAllDocuments(readManifest(MANIFEST_PINS.cloudNativePg))) {
+      const crd = doc.toJS() as k8s.KubernetesObject | null;
+      if (crd?.kind === "CustomResourceDefinition") await createCrd(crd);
+    }
+    await submit({ apiVersion: "v1", kind: "Namespace", metadata: { name: "sophia-data" } });
+  });
+
+  it("the recovery Cluster (point in time, through the plugin) and its ObjectStore are accepted", async () => {
+    const store = {
+      apiVersion: "barmancloud.cnpg.io/v1",
+      kind: "ObjectStore",
+      metadata: { name: "postgres-r1-backups", namespace: "sophia-data" },
+      spec: objectStoreSpec(settings, settings.backup!),
+    } as k8s.KubernetesObject;
+    expect([await submit(cluster(clusterSpec(settings))), await submit(store)]).toEqual([undefined, undefined]);
+  });
+
+  it("a recovery target the CRD does not know is rejected (the check can fail)", async () => {
+    const spec = clusterSpec(settings);
+    const bootstrap = spec["bootstrap"] as { recovery: Record<string, unknown> };
+    const bad = { ...spec, bootstrap: { recovery: { ...bootstrap.recovery, recoveryTarget: { targetTme: "x" } } } };
+    expect(await submit(cluster(bad))).toMatch(/unknown field "spec.bootstrap.recovery.recoveryTarget.targetTme"/);
+  });
+});
 
 describe("the dry run can fail", () => {
   it("Pod Security admission rejects a pod that is not restricted", async () => {

@@ -351,6 +351,70 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
   });
 });
 
+describe("production preview with a point-in-time restore of Postgres (postgres.restore)", () => {
+  let ws: PulumiWorkspace;
+  beforeAll(() => {
+    ws = new PulumiWorkspace(env, { passphrase: "throwaway-restore" });
+    prepareEscStack(ws, "production");
+    for (const [path, value] of [
+      ["postgres.name", "postgres-r1"],
+      ["postgres.restore.mode", "pointInTime"],
+      ["postgres.restore.source", "postgres"],
+      ["postgres.restore.targetTime", "2026-03-01T09:30:00Z"],
+    ] as const) {
+      ws.must(["config", "set", "--stack", "production", "--path", `sophia-infra:${path}`, value]);
+    }
+  });
+  afterAll(() => ws?.cleanup());
+
+  it("creates the new cluster bootstrapped by recovery from the old one's backups, to the target time", async () => {
+    const r = await ws.run(["preview", "--stack", "production", "--json"]);
+    const preview = parseJson<PreviewJson>(r);
+    expect(r.code, JSON.stringify(preview.diagnostics)).toBe(0);
+    const steps = preview.steps ?? [];
+    const inputs = (type: string) =>
+      steps.find((s) => s.op === "create" && s.newState?.type === type)?.newState?.inputs as
+        { metadata: { name: string }; spec: Record<string, unknown> } | undefined;
+    const cluster = inputs("kubernetes:postgresql.cnpg.io/v1:Cluster");
+    expect(cluster?.metadata.name).toBe("postgres-r1");
+    expect(cluster?.spec["bootstrap"]).toEqual({
+      recovery: {
+        source: "postgres-origin",
+        database: "sophia",
+        owner: "sophia",
+        secret: { name: "postgres-r1-app-credentials" },
+        recoveryTarget: { targetTime: "2026-03-01 09:30:00.000000+00" },
+      },
+    });
+    expect(cluster?.spec["externalClusters"]).toEqual([
+      {
+        name: "postgres-origin",
+        plugin: {
+          name: "barman-cloud.cloudnative-pg.io",
+          parameters: { barmanObjectName: "postgres-r1-backups", serverName: "postgres" },
+        },
+      },
+    ]);
+    expect(inputs("kubernetes:barmancloud.cnpg.io/v1:ObjectStore")?.metadata.name).toBe("postgres-r1-backups");
+    expect(inputs("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup")?.spec["cluster"]).toEqual({
+      name: "postgres-r1",
+    });
+  });
+
+  it("refuses a restore over the cluster it reads from, naming the key, before anything is registered", async () => {
+    ws.must(["config", "set", "--stack", "production", "--path", "sophia-infra:postgres.name", "postgres"]);
+    const r = await ws.run(["preview", "--stack", "production", "--json"]);
+    const preview = parseJson<PreviewJson>(r);
+    expect(r.code).not.toBe(0);
+    const text = JSON.stringify(preview.diagnostics);
+    expect(text).toContain(
+      'sophia-infra:postgres.restore.source is \\"postgres\\", the name of the cluster being created',
+    );
+    expect(text).toContain("set postgres.name to a name never used before");
+    expect((preview.steps ?? []).filter((s) => s.newState?.type?.startsWith("kubernetes:"))).toEqual([]);
+  });
+});
+
 describe("bad config through the real engine", () => {
   let ws: PulumiWorkspace;
   afterAll(() => ws?.cleanup());

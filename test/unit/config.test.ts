@@ -111,7 +111,7 @@ describe("bad input is reported all at once", () => {
       {
         path: "sophia-infra:postgres",
         message: 'has unknown key "instancez"',
-        fix: '"instancez" → did you mean "instances"? (allowed: mode, instances, storageSize, database, backup; docs/config.md#postgres)',
+        fix: '"instancez" → did you mean "instances"? (allowed: mode, name, instances, storageSize, database, backup, restore; docs/config.md#postgres)',
       },
       {
         path: "sophia-infra:redis.replicas",
@@ -387,6 +387,79 @@ describe("platform services: bad input names the key", () => {
         "is a required secret (postgres.backup.mode is s3) and is not set",
       ],
     ]);
+  });
+
+  describe("a Postgres restore", () => {
+    const backup = { mode: "s3", endpoint: "https://s3.example.test", bucket: "pg-b" };
+    const backupSecrets = {
+      "sophia-infra:postgresBackupAccessKeyId": "AKIA-TEST",
+      "sophia-infra:postgresBackupSecretAccessKey": "secret-test",
+    };
+    const keys = [...secretKeys, ...Object.keys(backupSecrets)];
+    const withRestore = (postgres: Record<string, unknown>) =>
+      raw({ ...prod, ...backupSecrets, "sophia-infra:postgres": { backup, ...postgres } }, keys);
+
+    it("is off by default, and the cluster keeps its name", () => {
+      const result = parseConfig(withRestore({}));
+      expect(result.ok && result.config.settings.postgres).toMatchObject({
+        name: "postgres",
+        restore: { mode: "skip" },
+      });
+    });
+
+    it("to a point in time into a new cluster name parses", () => {
+      const result = parseConfig(
+        withRestore({
+          name: "postgres-r1",
+          restore: { mode: "pointInTime", source: "postgres", targetTime: "2026-03-01T09:30:00Z" },
+        }),
+      );
+      expect(result.ok && result.config.settings.postgres.restore).toEqual({
+        mode: "pointInTime",
+        source: "postgres",
+        targetTime: "2026-03-01T09:30:00Z",
+      });
+    });
+
+    it("whose source is the cluster being created is refused, naming the key and the fix", () => {
+      const found = problems(withRestore({ restore: { mode: "latest", source: "postgres" } }));
+      expect(found).toEqual([
+        {
+          path: "sophia-infra:postgres.restore.source",
+          message:
+            'is "postgres", the name of the cluster being created (postgres.name): a restore never goes over the cluster it reads from',
+          fix: "set postgres.name to a name never used before (e.g. postgres-restore-1) and keep restore.source: postgres",
+        },
+      ]);
+    });
+
+    it("without a backup object store to read from is refused", () => {
+      const found = problems(
+        raw(
+          {
+            ...prod,
+            "sophia-infra:postgres": { name: "postgres-r1", restore: { mode: "latest", source: "postgres" } },
+          },
+          secretKeys,
+        ),
+      );
+      expect(found.map((p) => [p.path, p.message])).toEqual([
+        ["sophia-infra:postgres.restore", "restores from the backup object store, but postgres.backup.mode is skip"],
+      ]);
+    });
+
+    it("to a time without a zone, or a cluster name over 50 characters, is refused", () => {
+      const found = problems(
+        withRestore({
+          name: "p".repeat(51),
+          restore: { mode: "pointInTime", source: "postgres", targetTime: "2026-03-01 09:30:00" },
+        }),
+      );
+      expect(found.map((p) => p.path)).toEqual([
+        "sophia-infra:postgres.name",
+        "sophia-infra:postgres.restore.targetTime",
+      ]);
+    });
   });
 
   it("production with fewer than 3 Postgres instances or Redis nodes", () => {

@@ -6,8 +6,10 @@ import {
   clusterSpec,
   objectStoreSpec,
   operatorObjects,
+  postgresTargetTime,
   POSTGRES_IMAGE,
   scheduledBackupSpec,
+  validateRestore,
   type PostgresSettings,
 } from "../../components/postgres";
 import { MANIFEST_PINS, readManifest } from "../../components/manifests";
@@ -85,6 +87,80 @@ describe("CloudNativePG Cluster", () => {
       },
       tolerations: [{ key: "sophia-intel.ai/node-class", operator: "Equal", value: "rtx6000", effect: "NoSchedule" }],
     });
+  });
+});
+
+describe("restore from the object store", () => {
+  const restored: PostgresSettings = {
+    ...production,
+    name: "postgres-r1",
+    restore: { source: "postgres", targetTime: "2026-03-01T09:30:00Z" },
+  };
+  const spec = clusterSpec(restored);
+
+  it("bootstraps by recovery from the old cluster's server name through the plugin, to the target time", () => {
+    expect(spec["bootstrap"]).toEqual({
+      recovery: {
+        source: "postgres-origin",
+        database: "sophia",
+        owner: "sophia",
+        secret: { name: "postgres-r1-app-credentials" },
+        recoveryTarget: { targetTime: "2026-03-01 09:30:00.000000+00" },
+      },
+    });
+    expect(spec["externalClusters"]).toEqual([
+      {
+        name: "postgres-origin",
+        plugin: {
+          name: "barman-cloud.cloudnative-pg.io",
+          parameters: { barmanObjectName: "postgres-r1-backups", serverName: "postgres" },
+        },
+      },
+    ]);
+  });
+
+  it("archives the new cluster's WAL under its own name, with the same settings as the old one", () => {
+    expect(spec["plugins"]).toEqual([
+      {
+        name: "barman-cloud.cloudnative-pg.io",
+        isWALArchiver: true,
+        parameters: { barmanObjectName: "postgres-r1-backups" },
+      },
+    ]);
+    expect(spec["postgresql"]).toEqual(clusterSpec(production)["postgresql"]);
+    // The same bucket and prefix: the source's backups are found under its server name there.
+    const config = (x: PostgresSettings) =>
+      (objectStoreSpec(x, backup) as { configuration: Record<string, unknown> }).configuration;
+    expect(config(restored)["destinationPath"]).toBe("s3://pg-backups/production");
+    expect(config(restored)["endpointURL"]).toBe(config(production)["endpointURL"]);
+    expect(config(restored)["s3Credentials"]).toMatchObject({
+      accessKeyId: { name: "postgres-r1-backup-s3", key: "ACCESS_KEY_ID" },
+    });
+  });
+
+  it("gives the target time as PostgreSQL accepts it at startup: UTC, numeric offset, no T or Z", () => {
+    expect(postgresTargetTime("2026-03-01T09:30:00Z")).toBe("2026-03-01 09:30:00.000000+00");
+    expect(postgresTargetTime("2026-03-01T11:30:00.25+02:00")).toBe("2026-03-01 09:30:00.250000+00");
+    expect(() => postgresTargetTime("yesterday")).toThrow("not an RFC 3339 time: yesterday");
+  });
+
+  it("replays to the end of the archive without a target time", () => {
+    const latest = clusterSpec({ ...restored, restore: { source: "postgres" } });
+    expect(latest["bootstrap"]).toEqual({
+      recovery: {
+        source: "postgres-origin",
+        database: "sophia",
+        owner: "sophia",
+        secret: { name: "postgres-r1-app-credentials" },
+      },
+    });
+  });
+
+  it("is refused over the cluster it reads from, and without an object store", () => {
+    expect(validateRestore(restored)).toEqual([]);
+    expect(validateRestore(production)).toEqual([]);
+    expect(validateRestore({ ...restored, name: "postgres" }).map((p) => p.path)).toEqual([["restore", "source"]]);
+    expect(validateRestore({ ...restored, backup: undefined }).map((p) => p.path)).toEqual([["restore"]]);
   });
 });
 
