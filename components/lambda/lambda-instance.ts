@@ -55,12 +55,12 @@ export interface LambdaInstanceArgs {
   readonly activeTimeoutSeconds?: pulumi.Input<number>;
 }
 
-interface Inputs extends InstanceSpec {
+export interface LambdaInstanceInputs extends InstanceSpec {
   api: LambdaApi;
   activeTimeoutSeconds: number;
 }
 
-interface Outputs extends Inputs {
+export interface LambdaInstanceOutputs extends LambdaInstanceInputs {
   instanceId: string;
   ip: string;
   privateIp: string | null;
@@ -75,7 +75,7 @@ function progress(message: string): void {
   void pulumi.log.info(message);
 }
 
-function outputsOf(inputs: Inputs, i: LambdaInstanceJson): Outputs {
+function outputsOf(inputs: LambdaInstanceInputs, i: LambdaInstanceJson): LambdaInstanceOutputs {
   return {
     ...inputs,
     instanceId: i.id,
@@ -91,7 +91,7 @@ function outputsOf(inputs: Inputs, i: LambdaInstanceJson): Outputs {
  * timed out), else a new launch. Launches that fail without an answer are retried only after looking
  * again, so at most one machine is rented.
  */
-async function adoptOrLaunch(lambda: LambdaCalls, inputs: Inputs, what: string): Promise<string> {
+async function adoptOrLaunch(lambda: LambdaCalls, inputs: LambdaInstanceInputs, what: string): Promise<string> {
   const retry = { ...DEFAULT_RETRY, ...inputs.api.retry };
   for (let attempt = 1; ; attempt++) {
     const own = findOwnInstance(await lambda.listInstances(), inputs);
@@ -168,7 +168,7 @@ async function waitFor(
   }
 }
 
-const provider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
+export const lambdaInstanceProvider: pulumi.dynamic.ResourceProvider<LambdaInstanceInputs, LambdaInstanceOutputs> = {
   // Everything that can be wrong without asking the API fails here, before anything is rented.
   async check(_olds, news) {
     const failures = checkInstanceSpec(news);
@@ -256,7 +256,7 @@ export class LambdaInstance extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: LambdaInstanceArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      lambdaInstanceProvider,
       name,
       {
         api: pulumi.secret(args.api),

@@ -33,13 +33,13 @@ export interface LambdaSshKeyArgs {
   readonly publicKey: pulumi.Input<string>;
 }
 
-interface Inputs {
+export interface LambdaSshKeyInputs {
   api: LambdaApi;
   name: string;
   publicKey: string;
 }
 
-interface Outputs extends Inputs {
+export interface LambdaSshKeyOutputs extends LambdaSshKeyInputs {
   keyId: string;
 }
 
@@ -47,7 +47,7 @@ function matching(keys: readonly LambdaSshKeyJson[], name: string): LambdaSshKey
   return keys.find((k) => k.name === name);
 }
 
-const provider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
+export const lambdaSshKeyProvider: pulumi.dynamic.ResourceProvider<LambdaSshKeyInputs, LambdaSshKeyOutputs> = {
   async check(_olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (!news.api?.apiKey) {
@@ -140,7 +140,7 @@ export class LambdaSshKey extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: LambdaSshKeyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      lambdaSshKeyProvider,
       name,
       { api: pulumi.secret(args.api), name: args.name, publicKey: args.publicKey, keyId: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["api"] }),
