@@ -50,8 +50,11 @@ export function launchRequest(s: InstanceSpec): LambdaLaunchRequest {
   };
 }
 
-/** Statuses of an instance that is gone or going: never adopted, replaced after refresh. */
-export const GONE_STATUSES: ReadonlySet<string> = new Set(["terminating", "terminated", "preempted"]);
+/**
+ * Statuses of an instance that is gone or going: never adopted, replaced after refresh. (An array,
+ * not a Set: the providers' closures are serialized, and a captured Set does not survive that.)
+ */
+export const GONE_STATUSES: readonly string[] = ["terminating", "terminated", "preempted"];
 
 /**
  * The live instance this spec already launched, if any: same name, our owner tag, not gone. This is
@@ -61,7 +64,7 @@ export function findOwnInstance(live: readonly LambdaInstanceJson[], s: Instance
   return live.find(
     (i) =>
       i.name === s.name &&
-      !GONE_STATUSES.has(i.status) &&
+      !GONE_STATUSES.includes(i.status) &&
       (i.tags ?? []).some((t) => t.key === OWNER_TAG && t.value === s.owner),
   );
 }
@@ -104,7 +107,7 @@ export function changedLaunchFields(olds: Partial<InstanceSpec>, news: Partial<I
 /** What a status means while waiting for `active`. Pure. */
 export function waitVerdict(status: string | undefined): "ready" | "wait" | "failed" {
   if (status === "active") return "ready";
-  if (status === undefined || GONE_STATUSES.has(status)) return "failed";
+  if (status === undefined || GONE_STATUSES.includes(status)) return "failed";
   // booting, and unhealthy (which a booting instance passes through), are waited out until the timeout.
   return "wait";
 }

@@ -210,7 +210,7 @@ export const lambdaInstanceProvider: pulumi.dynamic.ResourceProvider<LambdaInsta
     const what = `Lambda instance ${props.name}`;
     const lambda = await lambdaClient(props.api, what);
     const i = await lambda.getInstance(id);
-    if (!i || GONE_STATUSES.has(i.status)) {
+    if (!i || GONE_STATUSES.includes(i.status)) {
       void pulumi.log.warn(`${what}: instance ${id} is ${i?.status ?? "gone"}; the next up launches a new one`);
       return { id: undefined as unknown as string, props: props };
     }

@@ -40,7 +40,7 @@ function stack(standIn: LambdaStandIn, nodes: unknown[], apiKey = API_KEY): Pulu
   ws.must(["stack", "init", "test", "--secrets-provider", "passphrase"]);
   ws.must(["config", "set", "apiUrl", standIn.url]);
   ws.must(["config", "set", "--secret", "apiKey", apiKey]);
-  ws.must(["config", "set", "--secret", "sshPrivateKey", sshKey.private]);
+  ws.must(["config", "set-all", "--secret", `sshPrivateKey=${sshKey.private}`]);
   ws.must(["config", "set", "pacing", JSON.stringify({ requestMs: 20, launchMs: 200 })]);
   ws.must(["config", "set", "retry", JSON.stringify({ attempts: 4, baseDelayMs: 100, maxDelayMs: 400 })]);
   ws.must(["config", "set", "pollIntervalMs", "100"]);
