@@ -61,7 +61,7 @@ function fixFor(code: string, apiKeySource: string): string | undefined {
     case "global/quota-exceeded":
       return "ask Lambda to raise the account's instance quota, or declare fewer Lambda nodes";
     case "ssh-keys/key-in-use":
-      return "terminate the instances using the key first (they are replaced together on the next up)";
+      return "terminate the instances launched with this key first (the Lambda Cloud dashboard lists them)";
     default:
       return undefined;
   }
