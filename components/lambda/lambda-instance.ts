@@ -18,6 +18,7 @@ import {
   GONE_STATUSES,
   launchRequest,
   waitVerdict,
+  UNKNOWN,
   type InstanceSpec,
   type LambdaTag,
 } from "./instance-plan";
@@ -172,7 +173,7 @@ export const lambdaInstanceProvider: pulumi.dynamic.ResourceProvider<LambdaInsta
   // Everything that can be wrong without asking the API fails here, before anything is rented.
   async check(_olds, news) {
     const failures = checkInstanceSpec(news);
-    if (!news.api?.apiKey) {
+    if ((news.api as unknown) !== UNKNOWN && !news.api?.apiKey) {
       failures.push({
         property: "api",
         reason: `Lambda instance ${news.name}: no Lambda Cloud API key; set ${news.api?.apiKeySource ?? "the API key"}`,

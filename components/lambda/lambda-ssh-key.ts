@@ -50,7 +50,7 @@ function matching(keys: readonly LambdaSshKeyJson[], name: string): LambdaSshKey
 export const lambdaSshKeyProvider: pulumi.dynamic.ResourceProvider<LambdaSshKeyInputs, LambdaSshKeyOutputs> = {
   async check(_olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (!news.api?.apiKey) {
+    if ((news.api as unknown) !== UNKNOWN && !news.api?.apiKey) {
       failures.push({
         property: "api",
         reason: `Lambda SSH key ${news.name}: no Lambda Cloud API key; set ${news.api?.apiKeySource ?? "the API key"}`,
