@@ -327,6 +327,7 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
       const inputs = dynamic.find((s) => s.urn.endsWith(`::lambda-${name}`))?.newState?.inputs;
       expect(inputs?.["instanceType"], name).toBe(type);
       expect(inputs?.["name"], name).toBe(name);
+      expect(inputs?.["api"], name).toBe("[secret]"); // the API key inside is never shown
     }
     const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message);
     expect(warnings.some((w) => w.includes("frontend: enabled in config but not built yet"))).toBe(true);
