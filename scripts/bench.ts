@@ -55,14 +55,10 @@ function fmt(x: number): string {
 
 function timeEnsure(env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
-  const r = spawnSync(
-    "node",
-    [join(repoRoot, "toolchain", "ensure.mjs"), "--quiet", "--with", "test"],
-    {
-      env,
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
+  const r = spawnSync("node", [join(repoRoot, "toolchain", "ensure.mjs"), "--quiet", "--with", "test"], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (r.status !== 0) throw new Error("toolchain/ensure.mjs failed");
   return seconds(start);
 }
