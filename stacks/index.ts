@@ -11,6 +11,7 @@ import { createKubernetesProvider, kubeconfigFor } from "./kubernetes-provider";
 import { registrarRecords } from "./dns-records";
 import { frontendLayer } from "./frontend";
 import { applications } from "./applications";
+import { lambdaMachines } from "./lambda";
 import { layerModes, pendingLayers } from "./layers";
 import { monthlyCostEstimate as costEstimate, OUTPUTS_CONTRACT_VERSION } from "./outputs";
 import { platformServices } from "./platform-services";
@@ -24,6 +25,10 @@ registerTransforms({ skipAwait: settings.kubernetes.skipAwait });
 for (const layer of pendingLayers(settings)) {
   void pulumi.log.warn(`${layer.key}: enabled in config but ${layer.reason}; nothing is deployed for it`);
 }
+
+// GPU nodes rented from Lambda Cloud. Their `nodes` (address, arch) are what the k3s layer
+// bootstraps once it is wired here.
+lambdaMachines(config);
 
 // No cluster layer yet: the kubeconfig comes from the target (secret or local file).
 const targetKubeconfig = kubeconfigFor(config, undefined);

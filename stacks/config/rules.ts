@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 
 import { validateFrontend, type FrontendSpec } from "../../components/frontend/frontend-spec";
 import { hostName, PUBLIC_HOSTS } from "../../components/ingress/ingress-objects";
+import { validateLambdaMachine } from "../../components/lambda/lambda-node";
 import { CHARTS, mirrorEntry, type ChartPin } from "../../components/charts/chart-release";
 import { resolveCatalog } from "../../components/mcp/catalog";
 import { PASSWORD_FORBIDDEN } from "../../components/redis/redis-config";
@@ -44,6 +45,19 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
     }
     if (s.weaviate.mode === "cloud") add("weaviate.mode", 'is "cloud" in dev', 'use "local" or "skip"');
     if (s.frontend.mode === "vercel") add("frontend.mode", 'is "vercel" in dev', 'use "skip"');
+  }
+
+  if (s.cluster.mode === "k3s") {
+    s.cluster.nodes.forEach((n, i) => {
+      if (n.machine.source !== "lambda") return;
+      for (const p of validateLambdaMachine({ nodeClass: n.class, name: n.name, ...n.machine })) {
+        add(
+          `cluster.nodes.${i}.${p.field === "nodeClass" ? "class" : `machine.${p.field}`}`,
+          `(node "${n.name}"): ${p.message}`,
+          p.fix,
+        );
+      }
+    });
   }
 
   if (s.cluster.mode === "k3s") {

@@ -12,6 +12,7 @@ import { z } from "zod";
 
 import { VERCEL_TARGETS } from "../../components/frontend/frontend-spec";
 import { validateRestore, type PostgresRestore } from "../../components/postgres/restore";
+import { LAMBDA_API_URL } from "../../components/lambda/client";
 
 /** GPU node classes from the spec, with their Lambda Cloud instance types and hourly rates. */
 export const NODE_CLASSES = ["gh200", "a100", "a6000", "rtx6000"] as const;
@@ -46,6 +47,8 @@ const existingNode = z
   })
   .describe("A given machine.");
 
+// Lambda machines are checked against components/lambda (regions, the class's instance types, the
+// image's architecture) in rules.ts, where the node's class is known.
 const lambdaNode = z
   .strictObject({
     source: z.literal("lambda").describe("Launched through the Lambda Cloud API."),
@@ -54,6 +57,10 @@ const lambdaNode = z
       .string()
       .optional()
       .describe("Lambda Cloud instance type; defaults to the node class's type (e.g. `gpu_1x_gh200`)."),
+    image: z
+      .union([z.strictObject({ family: z.string().min(1) }), z.strictObject({ id: z.string().min(1) })])
+      .optional()
+      .describe("Machine image `{ family }` or `{ id }`; defaults to the latest Lambda Stack (GH200: an arm64 build)."),
   })
   .describe("A Lambda Cloud instance.");
 
@@ -89,6 +96,23 @@ const cluster = z
   ])
   .default({ mode: "skip" })
   .describe("GPU nodes and k3s.");
+
+const lambda = z
+  .strictObject({
+    apiUrl: z.url().default(LAMBDA_API_URL).describe("Lambda Cloud API root (secret `lambdaApiKey`)."),
+    sshKeyName: z
+      .string()
+      .max(64)
+      .optional()
+      .describe("Name the stack's SSH public key is registered under; defaults to `<project>-<stack>`."),
+    activeTimeoutSeconds: z
+      .int()
+      .min(60)
+      .default(1200)
+      .describe("How long an `up` waits for a launched instance to become active."),
+  })
+  .prefault({})
+  .describe("Lambda Cloud account settings for nodes with `machine.source: lambda`.");
 
 // ---------------------------------------------------------------------------------------------
 // Where Kubernetes objects go
@@ -491,6 +515,7 @@ export const settingsSchema = z.strictObject({
   environment: z.enum(["production", "staging", "dev"]).describe("Which environment this stack is."),
   domain: z.string().regex(hostname, "must be a DNS name like sophia-intel.ai").describe("Base domain."),
   cluster,
+  lambda,
   kubernetes,
   placement,
   charts,

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 
+import { LAMBDA_NODE_CLASSES } from "../../components/lambda/lambda-node";
 import { NODE_CLASSES, type NodeClass, type Settings } from "../config/schema";
 
 /** Version 2: `dnsRecords` entries gained `target` and `needs` (and CNAME records); `frontendUrls` is new. */
@@ -16,7 +17,9 @@ export const GATEWAY_ADDRESSES_NEEDED =
   "the public addresses serving ports 80/443: set sophia-infra:ingress.publicAddresses";
 
 /** Hourly rates from the plan (USD), per GPU node class. */
-export const HOURLY_RATES: Readonly<Record<NodeClass, number>> = { gh200: 1.85, a100: 1.1, rtx6000: 0.8, a6000: 0.65 };
+export const HOURLY_RATES: Readonly<Record<NodeClass, number>> = Object.fromEntries(
+  NODE_CLASSES.map((c) => [c, LAMBDA_NODE_CLASSES[c].hourlyRate]),
+) as Record<NodeClass, number>;
 /** Hours in an average month (365 × 24 / 12). */
 export const HOURS_PER_MONTH = 730;
 

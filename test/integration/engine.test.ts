@@ -312,6 +312,26 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
         ? "https://acme-v02.api.letsencrypt.org/directory"
         : "https://acme-staging-v02.api.letsencrypt.org/directory",
     );
+    // The Lambda Cloud nodes: the stack's SSH key and one instance per node, with its instance type.
+    const lambdaNodes =
+      stack === "production"
+        ? {
+            "sophia-ai-core": "gpu_1x_gh200",
+            "sophia-mcp-orchestrator": "gpu_1x_a6000",
+            "sophia-data-pipeline": "gpu_1x_a100",
+            "sophia-production": "gpu_1x_rtx6000",
+          }
+        : { "sophia-staging-core": "gpu_1x_gh200", "sophia-staging-services": "gpu_1x_a6000" };
+    const dynamic = steps.filter((s) => s.newState?.type.startsWith("pulumi-nodejs:dynamic/sophia-lambda:"));
+    expect(dynamic.map((s) => `${s.newState?.type.split(":").at(-1)}::${s.urn.split("::").at(-1)}`).sort()).toEqual(
+      ["LambdaSshKey::lambda-ssh-key", ...Object.keys(lambdaNodes).map((n) => `LambdaInstance::lambda-${n}`)].sort(),
+    );
+    for (const [name, type] of Object.entries(lambdaNodes)) {
+      const inputs = dynamic.find((s) => s.urn.endsWith(`::lambda-${name}`))?.newState?.inputs;
+      expect(inputs?.["instanceType"], name).toBe(type);
+      expect(inputs?.["name"], name).toBe(name);
+      expect(inputs?.["api"], name).toBe("[secret]"); // the API key inside is never shown
+    }
     const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message);
     // The frontend is built (no "not built yet" warning) but left out here: no Vercel plugin.
     expect(notes).toEqual([
