@@ -3,7 +3,9 @@
 # Does its own set-up, like scripts/up.sh. `.ci/run` calls this script.
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
-SOPHIA_TOOL_SET=test bootstrap
+# The test set adds the tools only the tests use (toolchain/pieces.mjs GROUP_SETS).
+export SOPHIA_TOOL_SET=test
+bootstrap
 cd "$SOPHIA_ROOT" || exit 1
 
 say "static checks: tsc, eslint (with Pulumi's rules), prettier, shellcheck"
