@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 
 import type { NodeClass } from "../../stacks/config/schema";
 import { CHARTS } from "../charts/chart-release";
+import { containerResources, RESOURCES } from "../charts/resources";
 import { everyNodeClassTolerations } from "../placement";
 
 /** The ConfigMap the device plugin reads its per-node-class sharing config from. */
@@ -81,7 +82,12 @@ export function gpuOperatorValues(o: GpuOperatorOptions): Record<string, unknown
     },
     // Operands run on every GPU node, whatever its class taint.
     daemonsets: { tolerations },
-    "node-feature-discovery": { worker: { tolerations } },
+    "node-feature-discovery": {
+      // The chart sets no CPU limits; the master's also sizes the prune job it runs on uninstall.
+      master: { resources: containerResources(["100m", "128Mi"], ["500m", "1Gi"]) },
+      worker: { tolerations, resources: containerResources(["5m", "64Mi"], ["200m", "512Mi"]) },
+      gc: { resources: RESOURCES.sidecar },
+    },
   };
 }
 

@@ -24,7 +24,14 @@ describe("GPU operator values", () => {
       devicePlugin: { config: { name: "time-slicing-config" } },
       dcgmExporter: { enabled: true, serviceMonitor: { enabled: true, interval: "15s", additionalLabels: {} } },
       daemonsets: { tolerations },
-      "node-feature-discovery": { worker: { tolerations } },
+      "node-feature-discovery": {
+        master: { resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "1Gi" } } },
+        worker: {
+          tolerations,
+          resources: { requests: { cpu: "5m", memory: "64Mi" }, limits: { cpu: "200m", memory: "512Mi" } },
+        },
+        gc: { resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } } },
+      },
     });
   });
   it("use NVIDIA's open kernel modules where the operator manages the driver (GH200)", () => {
