@@ -32,19 +32,28 @@ export interface ChartFrom {
   readonly fallback: boolean;
 }
 
+/** The mirror the CI lays out beside the clone (`../shared/mirror` from the repository root). */
+export const MIRROR_BESIDE_REPO = resolve(repoRoot, "..", "shared", "mirror");
+
 /**
- * The mirror directory: `$SOPHIA_CHART_MIRROR` (which must exist), else `../shared/mirror` beside
- * the repository when present, else undefined (the charts' repositories).
+ * The mirror directory: `$SOPHIA_CHART_MIRROR` (which must exist; `none` asks for the charts'
+ * repositories), else `beside` (`../shared/mirror`) when present, else undefined (the repositories).
  */
-export function chartMirror(env: Record<string, string | undefined> = process.env): string | undefined {
+export function chartMirror(
+  env: Record<string, string | undefined> = process.env,
+  beside: string = MIRROR_BESIDE_REPO,
+): string | undefined {
   const named = env[CHART_MIRROR_ENV];
+  if (named === "none") return undefined;
   if (named) {
     const dir = resolve(named);
-    if (!existsSync(dir))
-      throw new Error(`${CHART_MIRROR_ENV}=${named}: no such directory (unset it to use the charts' repositories)`);
+    if (!existsSync(dir)) {
+      throw new Error(
+        `${CHART_MIRROR_ENV}=${named}: no such directory (set it to a chart mirror, or to "none" for the charts' repositories)`,
+      );
+    }
     return dir;
   }
-  const beside = resolve(repoRoot, "..", "shared", "mirror");
   return existsSync(join(beside, "charts")) ? beside : undefined;
 }
 
@@ -138,8 +147,12 @@ export function helmChartArgs(c: ChartFrom): string[] {
  * repository into a temp directory. Fails with one message naming what is missing: the mirror,
  * and each repository that did not answer.
  */
-export function requireCharts(helm: string, env: Record<string, string | undefined> = process.env): ChartFrom[] {
-  const mirror = chartMirror(env);
+export function requireCharts(
+  helm: string,
+  env: Record<string, string | undefined> = process.env,
+  beside: string = MIRROR_BESIDE_REPO,
+): ChartFrom[] {
+  const mirror = chartMirror(env, beside);
   const charts = chartsFrom(mirror);
   if (mirror !== undefined) return charts;
   const dest = mkdtempSync(join(tmpdir(), "sophia-charts-"));
@@ -158,8 +171,8 @@ export function requireCharts(helm: string, env: Record<string, string | undefin
   if (unreachable.length > 0) {
     rmSync(dest, { recursive: true, force: true });
     throw new Error(
-      `no Helm charts to render: no chart mirror (${CHART_MIRROR_ENV} is unset and ` +
-        `${resolve(repoRoot, "..", "shared", "mirror")} does not exist), and the charts' repositories did not ` +
+      `no Helm charts to render: no chart mirror (${CHART_MIRROR_ENV} ` +
+        `${env[CHART_MIRROR_ENV] === "none" ? "is none" : `is unset and ${beside} does not exist`}), and the charts' repositories did not ` +
         `answer: ${unreachable.join("; ")}. Set ${CHART_MIRROR_ENV} to a mirror (charts/<chart>-<version>/) ` +
         `or allow access to the repositories.`,
     );
