@@ -7,10 +7,19 @@
  * Never used outside tests.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 
 import { CHARTS, mirrorEntry, type ChartDefaults, type ChartPin } from "../../components/charts";
 import { repoRoot } from "./stack-config";
@@ -107,13 +116,27 @@ export function fallbackNotes(charts: readonly ChartFrom[]): string[] {
 
 /**
  * A mirror laid out the way the program reads one (`<dir>/<chart>-<pinned version>/`), linking each
- * entry to the real chart (or its fallback). For previews with `charts.source: mirror`.
+ * entry to the real chart. A fallback is linked file by file except its Chart.yaml, which is copied
+ * with the pinned version (and says what it is): the Kubernetes provider reports a local chart's
+ * own version as the release's, and previews must show the pins. For previews with
+ * `charts.source: mirror`; the rendering tests use the fallback as it is.
  */
 export function linkProgramMirror(dir: string, charts: readonly ChartFrom[]): string {
   mkdirSync(dir, { recursive: true });
   for (const c of charts) {
     if (!c.dir) throw new Error(`chart ${c.pin.chart} has no local copy to link`);
-    symlinkSync(c.dir, join(dir, mirrorEntry(c.pin)));
+    const entry = join(dir, mirrorEntry(c.pin));
+    if (!c.fallback) {
+      symlinkSync(c.dir, entry);
+      continue;
+    }
+    mkdirSync(entry);
+    for (const name of readdirSync(c.dir)) {
+      if (name !== "Chart.yaml") symlinkSync(join(c.dir, name), join(entry, name));
+    }
+    const chart = parse(readFileSync(join(c.dir, "Chart.yaml"), "utf8")) as Record<string, unknown>;
+    const note = `Test fallback: ${c.pin.chart} ${c.version} (${c.dir}) standing in for the pinned ${c.pin.version}.`;
+    writeFileSync(join(entry, "Chart.yaml"), stringify({ ...chart, version: c.pin.version, description: note }));
   }
   return dir;
 }

@@ -250,10 +250,21 @@ describe("the checks can fail", () => {
 
 describe("the policy pack over what the charts render", () => {
   it("passes, every exception it takes named in the pack", async () => {
+    // Staging's objects that are the same as production's are registered once.
+    const seen = new Set<string>();
     const sets = [...rendered.entries()].flatMap(([stack, list]) =>
-      list.map((r) => ({ name: `${stack}-${r.release.name}`, objs: r.objects })),
+      list.map((r) => ({
+        name: `${stack}-${r.release.name}`,
+        objs: r.objects.filter((o) => {
+          const key = JSON.stringify(o);
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        }),
+      })),
     );
     expect(sets.length).toBe(14);
+    const registered = sets.reduce((n, s) => n + s.objs.length, 0);
     const file = join(work, "objects.json");
     writeFileSync(file, JSON.stringify(sets));
     const ws = new PulumiWorkspace(env, {
@@ -268,8 +279,9 @@ describe("the policy pack over what the charts render", () => {
       expect(p.run.code, p.run.stderr).toBe(0);
       expect(p.packs).toEqual({ [`sophia-guardrails|local|${POLICY_PACK}`]: "1.0.0" });
       const analysed = p.passed.get("container-resources") ?? [];
-      console.log(`policy pack: ${analysed.length} chart resources analysed, no violations`);
-      expect(analysed.length).toBeGreaterThan(300);
+      console.log(`policy pack: ${registered} distinct chart objects of both stacks, no violations`);
+      // Every registered object was analysed (and passed), the provider besides.
+      expect(analysed.length).toBeGreaterThanOrEqual(registered);
     } finally {
       ws.cleanup();
     }

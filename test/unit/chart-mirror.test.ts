@@ -2,9 +2,10 @@
  * Where the tests take the charts from (test/harness/charts.ts): the mirror, its fallbacks, the
  * charts' repositories, and one message naming everything missing when there is neither.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { CHARTS, mirrorEntry } from "../../components/charts";
@@ -62,7 +63,14 @@ describe("the chart mirror for tests", () => {
     ]);
     // The program's layout: <chart>-<pinned version>, linked to what the mirror has.
     const linked = linkProgramMirror(join(dir, "program"), charts);
-    expect(readlinkSync(join(linked, "cert-manager-v1.21.2"))).toBe(cm.dir);
+    expect(readlinkSync(join(linked, "loki-6.46.0"))).toBe(charts.find((c) => c.key === "loki")!.dir);
+    // A fallback keeps its files but carries the pin's version (the provider reports a chart's own).
+    const stamped = parse(readFileSync(join(linked, "cert-manager-v1.21.2", "Chart.yaml"), "utf8")) as {
+      version: string;
+      description: string;
+    };
+    expect(stamped.version).toBe("v1.21.2");
+    expect(stamped.description).toContain("Test fallback: cert-manager v1.21.1");
     expect(helmChartArgs(cm)).toEqual([cm.dir]);
   });
 
