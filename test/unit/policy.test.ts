@@ -20,6 +20,7 @@ import {
   credentialShape,
   isCredentialName,
 } from "../../policy/policies/no-plaintext-credentials";
+import { checkNoHostAccess } from "../../policy/policies/no-host-access";
 import { checkNoPrivilegedContainers } from "../../policy/policies/no-privileged-containers";
 import { checkPinnedImages, unpinnedReason } from "../../policy/policies/pinned-images";
 import { violations } from "../../policy/policies/resource-policy";
@@ -107,6 +108,55 @@ describe("no-privileged-containers", () => {
     ]);
     expect(checkNoPrivilegedContainers(deployment("d", privileged, { namespace: "gpu-operator" }))).toHaveLength(1);
     expect(checkNoPrivilegedContainers(deployment("d", { securityContext: { privileged: false } }))).toEqual([]);
+  });
+});
+
+describe("no-host-access", () => {
+  it("names each host namespace and hostPath volume", () => {
+    const pod = {
+      hostNetwork: true,
+      hostPID: true,
+      hostIPC: false,
+      volumes: [
+        { name: "proc", hostPath: { path: "/proc" } },
+        { name: "data", persistentVolumeClaim: { claimName: "d" } },
+      ],
+    };
+    expect(checkNoHostAccess(deployment("d", {}, { pod }))).toEqual([
+      "hostNetwork is true; pods use their own namespaces",
+      "hostPID is true; pods use their own namespaces",
+      'hostPath volume "proc" mounts /proc from the node; use a ConfigMap, Secret or PersistentVolumeClaim',
+    ]);
+    expect(
+      checkNoHostAccess(deployment("d", {}, { pod: { volumes: [{ name: "c", configMap: { name: "c" } }] } })),
+    ).toEqual([]);
+  });
+
+  it("lets node-exporter through for exactly its named parts", () => {
+    const exporter = (
+      pod: Record<string, unknown>,
+      name = "kube-prometheus-stack-prometheus-node-exporter",
+    ): Resource => ({
+      type: "kubernetes:apps/v1:DaemonSet",
+      name,
+      props: {
+        metadata: { name, namespace: "monitoring" },
+        spec: { template: { spec: { containers: [{ name: "e", image: "e:1", resources: sized }], ...pod } } },
+      },
+    });
+    const real = { hostNetwork: true, hostPID: true, volumes: [{ name: "proc", hostPath: { path: "/proc" } }] };
+    expect(violations("no-host-access", checkNoHostAccess, exporter(real))).toEqual([]);
+    expect(
+      violations(
+        "no-host-access",
+        checkNoHostAccess,
+        exporter({ ...real, hostIPC: true, volumes: [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }] }),
+      ),
+    ).toEqual([
+      "hostIPC is true; pods use their own namespaces",
+      'hostPath volume "docker" mounts /var/run/docker.sock from the node; use a ConfigMap, Secret or PersistentVolumeClaim',
+    ]);
+    expect(violations("no-host-access", checkNoHostAccess, exporter(real, "other-exporter"))).toHaveLength(3);
   });
 });
 
@@ -339,7 +389,8 @@ describe("exceptions", () => {
   it("each name its object exactly and say why", () => {
     for (const e of POLICY_EXCEPTIONS) {
       expect(e.reason.length, e.name).toBeGreaterThan(40);
-      expect(e.subject, e.name).not.toBe("");
+      expect(e.subjects.length, e.name).toBeGreaterThan(0);
+      for (const subject of e.subjects) expect(subject, e.name).not.toBe("");
     }
   });
 });
