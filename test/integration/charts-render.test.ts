@@ -49,6 +49,9 @@ const CLUSTER_API_VERSIONS = [
 
 type Stack = "production" | "staging";
 
+/** How `pulumi preview --json` shows a value not known until the update. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 interface Release {
   readonly chart: ChartFrom;
   readonly name: string;
@@ -115,6 +118,10 @@ async function previewReleases(stack: Stack): Promise<void> {
             (c) => basename(inputs.chart) === mirrorEntry(c.pin) || basename(inputs.chart) === c.pin.chart,
           );
           if (!chart) throw new Error(`${stack}: release ${inputs.name} loads ${inputs.chart}, not a pinned chart`);
+          // The engine's placeholder for a value not known until the update: rendering would be a guess.
+          if (JSON.stringify(inputs).includes(UNKNOWN)) {
+            throw new Error(`${stack}: release ${inputs.name} has values unknown at preview time`);
+          }
           return {
             chart,
             name: inputs.name,
