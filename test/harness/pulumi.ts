@@ -16,13 +16,7 @@ import { readStackFile, repoRoot } from "./stack-config";
 export function toolchainEnv(): Record<string, string> {
   const envFile = execFileSync(
     "node",
-    [
-      join(repoRoot, "toolchain", "ensure.mjs"),
-      "--print-env-file",
-      "--quiet",
-      "--with",
-      "test",
-    ],
+    [join(repoRoot, "toolchain", "ensure.mjs"), "--print-env-file", "--quiet", "--with", "test"],
     {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
