@@ -23,7 +23,7 @@ import { parseAllDocuments, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DOCUMENTED_VALUES_PATHS, effectiveDefaults, mirrorEntry, unknownValuesKeys } from "../../components/charts";
-import { fallbackNotes, helmChartArgs, readChartDefaults, requireCharts, type ChartFrom } from "../harness/charts";
+import { helmChartArgs, readChartDefaults, requireCharts, type ChartFrom } from "../harness/charts";
 import { podOf, StrictObjectApi, submit, submitAll, WORKLOAD_KINDS } from "../harness/dry-run";
 import { LocalKube } from "../harness/kube";
 import { POLICY_PACK, previewWithPolicies } from "../harness/policy";
@@ -80,7 +80,7 @@ beforeAll(async () => {
   if (!helm) throw new Error("SOPHIA_HELM is not set (toolchain --with helm)");
   // One message naming what is missing when neither the mirror nor the repositories are there.
   charts = requireCharts(helm, env);
-  for (const note of fallbackNotes(charts)) console.log(note);
+  // Fallbacks are named in the output by prepareEscStack (test/harness/pulumi.ts).
   work = mkdtempSync(join(tmpdir(), "sophia-charts-render-"));
   kube = await LocalKube.start(env);
   objects = StrictObjectApi.strict(kube.config());
