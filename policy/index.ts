@@ -8,6 +8,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { containerResources } from "./policies/container-resources";
 import { disruptionBudgets } from "./policies/disruption-budgets";
 import { gpuTolerations } from "./policies/gpu-tolerations";
+import { noHostAccess } from "./policies/no-host-access";
 import { noLoadBalancers } from "./policies/no-load-balancers";
 import { noPlaintextCredentials } from "./policies/no-plaintext-credentials";
 import { noPrivilegedContainers } from "./policies/no-privileged-containers";
@@ -17,6 +18,7 @@ export const POLICIES = [
   pinnedImages,
   containerResources,
   noPrivilegedContainers,
+  noHostAccess,
   noLoadBalancers,
   noPlaintextCredentials,
   gpuTolerations,

@@ -3,9 +3,6 @@
  * uploads this directory only), so it keeps its own copy; a unit test fails when they drift apart.
  */
 
-/** The one namespace whose containers may run privileged (the NVIDIA operands use host devices). */
-export const GPU_OPERATOR_NAMESPACE = "gpu-operator";
-
 /** The one namespace that may expose a LoadBalancer Service (the ingress controller's). */
 export const INGRESS_NAMESPACE = "ingress";
 

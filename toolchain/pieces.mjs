@@ -162,6 +162,31 @@ export const SERVERS = {
       env: "SOPHIA_SEAWEEDFS",
     },
   ],
+  /**
+   * Helm, for rendering the third-party charts with our values (test/integration/charts-render.test.ts).
+   * The upstream Makefile's ldflags: without the Kubernetes version (that of its client-go, v0.36 →
+   * 1.36), Helm defaults to Kubernetes v1.20.0 and charts with a `kubeVersion` constraint refuse it.
+   */
+  helm: [
+    {
+      name: "helm",
+      version: "3.21.4",
+      wrapper: "helm",
+      main: "helm.sh/helm/v3/cmd/helm",
+      binary: "helm",
+      ldflags: [
+        "-w -s",
+        "-X helm.sh/helm/v3/internal/version.version=v3.21.4",
+        "-X helm.sh/helm/v3/internal/version.metadata=",
+        "-X helm.sh/helm/v3/internal/version.gitTreeState=clean",
+        ...["pkg/lint/rules", "pkg/chartutil"].flatMap((pkg) => [
+          `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1`,
+          `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=36`,
+        ]),
+      ].join(" "),
+      env: "SOPHIA_HELM",
+    },
+  ],
   /** Weaviate for the dev stack and the collection tests (reports its version from its embedded API spec). */
   weaviate: [
     {
@@ -204,7 +229,7 @@ export const SERVERS = {
  */
 export const GROUP_SETS = {
   main: ["kube", "weaviate", "manifests"],
-  test: ["kube", "weaviate", "manifests", "gitleaks", "actionlint", "seaweedfs"],
+  test: ["kube", "weaviate", "manifests", "gitleaks", "actionlint", "seaweedfs", "helm"],
 };
 
 /**

@@ -1,1 +1,3 @@
 export * from "./chart-release";
+export * from "./values-keys";
+export * from "./resources";

@@ -7,6 +7,8 @@
 import { stringify } from "yaml";
 
 import type { NodeClass } from "../../stacks/config/schema";
+import { CHARTS } from "../charts/chart-release";
+import { containerResources, RESOURCES } from "../charts/resources";
 import { everyNodeClassTolerations } from "../placement";
 
 /** The ConfigMap the device plugin reads its per-node-class sharing config from. */
@@ -15,6 +17,39 @@ export const TIME_SLICING_CONFIG_MAP = "time-slicing-config";
 export const DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config";
 /** k3s runs its own containerd; the container toolkit must configure that one. */
 export const K3S_CONTAINERD_SOCKET = "/run/k3s/containerd/containerd.sock";
+/** The template k3s renders its containerd config from (what the toolkit edits before v26.3.0). */
+export const K3S_CONTAINERD_CONFIG = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl";
+/** The first chart version that supports k3s officially: it finds k3s's containerd config itself. */
+export const K3S_SUPPORTED_SINCE = "v26.3.0";
+
+/**
+ * The container toolkit's environment on k3s for a chart version. From v26.3.0 the socket is
+ * enough; before, the toolkit must also be told k3s's config template, the runtime class to add
+ * and to make it containerd's default (a string "true": the chart passes env values as strings).
+ * @see https://docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/getting-started.html
+ */
+export function k3sToolkitEnv(chartVersion: string): { name: string; value: string }[] {
+  const socket = { name: "CONTAINERD_SOCKET", value: K3S_CONTAINERD_SOCKET };
+  if (compareVersions(chartVersion, K3S_SUPPORTED_SINCE) >= 0) return [socket];
+  return [
+    { name: "CONTAINERD_CONFIG", value: K3S_CONTAINERD_CONFIG },
+    socket,
+    { name: "CONTAINERD_RUNTIME_CLASS", value: "nvidia" },
+    { name: "CONTAINERD_SET_AS_DEFAULT", value: "true" },
+  ];
+}
+
+/** Compares `vX.Y.Z` chart versions (a leading `v` optional). */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => {
+    const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v);
+    if (!m) throw new Error(`gpuOperator.chartVersion: "${v}" is not a version like v25.10.1`);
+    return [Number(m[1]), Number(m[2]), Number(m[3])];
+  };
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return 0;
+}
 
 export interface GpuOperatorOptions {
   /**
@@ -26,6 +61,8 @@ export interface GpuOperatorOptions {
   readonly timeSlicing: Partial<Record<NodeClass, number>>;
   /** Label the Prometheus operator selects ServiceMonitors by (`release: <name>`), if any. */
   readonly serviceMonitorLabels: Readonly<Record<string, string>>;
+  /** The chart version the values are for. @default CHARTS.gpuOperator.version */
+  readonly chartVersion?: string;
 }
 
 export function gpuOperatorValues(o: GpuOperatorOptions): Record<string, unknown> {
@@ -35,9 +72,9 @@ export function gpuOperatorValues(o: GpuOperatorOptions): Record<string, unknown
   ];
   const sharing = Object.keys(o.timeSlicing).length > 0;
   return {
-    operator: { defaultRuntime: "containerd" },
+    // No `operator.defaultRuntime`: the chart stopped reading it (the operator detects the runtime).
     driver: o.driver === "host" ? { enabled: false } : { enabled: true, kernelModuleType: "open" },
-    toolkit: { enabled: true, env: [{ name: "CONTAINERD_SOCKET", value: K3S_CONTAINERD_SOCKET }] },
+    toolkit: { enabled: true, env: k3sToolkitEnv(o.chartVersion ?? CHARTS.gpuOperator.version) },
     devicePlugin: sharing ? { config: { name: TIME_SLICING_CONFIG_MAP } } : {},
     dcgmExporter: {
       enabled: true,
@@ -45,7 +82,12 @@ export function gpuOperatorValues(o: GpuOperatorOptions): Record<string, unknown
     },
     // Operands run on every GPU node, whatever its class taint.
     daemonsets: { tolerations },
-    "node-feature-discovery": { worker: { tolerations } },
+    "node-feature-discovery": {
+      // The chart sets no CPU limits; the master's also sizes the prune job it runs on uninstall.
+      master: { resources: containerResources(["100m", "128Mi"], ["500m", "1Gi"]) },
+      worker: { tolerations, resources: containerResources(["5m", "64Mi"], ["200m", "512Mi"]) },
+      gc: { resources: RESOURCES.sidecar },
+    },
   };
 }
 

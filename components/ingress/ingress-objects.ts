@@ -5,6 +5,7 @@
  * @see https://cert-manager.io/docs/configuration/acme/
  * @see https://gateway.envoyproxy.io/docs/
  */
+import { RESOURCES } from "../charts/resources";
 
 /** The public hosts, by the name other layers use. */
 export const PUBLIC_HOSTS = ["api", "mcp", "monitor"] as const;
@@ -41,6 +42,10 @@ export function tlsSecretName(host: PublicHost): string {
 
 export function certManagerValues(opts: { serviceMonitor: boolean }): Record<string, unknown> {
   return {
+    resources: RESOURCES.busyController,
+    cainjector: { resources: RESOURCES.busyController },
+    webhook: { resources: RESOURCES.controller },
+    startupapicheck: { resources: RESOURCES.job },
     crds: { enabled: true, keep: true },
     // Solve HTTP-01 challenges through the Gateway (HTTPRoutes) rather than an Ingress.
     config: {
@@ -59,6 +64,7 @@ export function envoyGatewayValues(): Record<string, unknown> {
         resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
       },
     },
+    certgen: { job: { resources: RESOURCES.job } },
   };
 }
 

@@ -7,6 +7,7 @@
 import { parse, stringify } from "yaml";
 
 import { readAsset, renderTemplate } from "../assets";
+import { containerResources, RESOURCES } from "../charts/resources";
 import { everyNodeClassTolerations } from "../placement";
 
 /** Release names (they prefix the Services the charts create). */
@@ -58,10 +59,22 @@ export function kubePrometheusStackValues(o: {
         users: { allow_sign_up: false },
         security: { cookie_secure: true, disable_gravatar: true },
       },
-      sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
+      resources: containerResources(["100m", "128Mi"], ["500m", "512Mi"]),
+      sidecar: {
+        resources: RESOURCES.sidecar,
+        dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" },
+      },
       additionalDataSources: [{ name: "Loki", type: "loki", uid: "loki", url: o.lokiUrl, access: "proxy" }],
     },
-    "prometheus-node-exporter": { tolerations: everyNodeClassTolerations() },
+    prometheusOperator: {
+      resources: RESOURCES.controller,
+      admissionWebhooks: { patch: { resources: RESOURCES.job } },
+    },
+    "kube-state-metrics": { resources: RESOURCES.controller },
+    "prometheus-node-exporter": {
+      tolerations: everyNodeClassTolerations(),
+      resources: containerResources(["20m", "32Mi"], ["250m", "128Mi"]),
+    },
   };
 }
 
@@ -86,7 +99,14 @@ export function lokiValues(o: { storageSize: string; retention: string }) {
       limits_config: { retention_period: o.retention },
       compactor: { retention_enabled: true, delete_request_store: "filesystem" },
     },
-    singleBinary: { replicas: 1, persistence: { size: o.storageSize } },
+    singleBinary: {
+      replicas: 1,
+      persistence: { size: o.storageSize },
+      resources: containerResources(["200m", "512Mi"], ["2", "2Gi"]),
+    },
+    gateway: { resources: RESOURCES.controller },
+    // The rules sidecar.
+    sidecar: { resources: RESOURCES.sidecar },
     // Single binary: the scalable targets are off.
     read: { replicas: 0 },
     write: { replicas: 0 },
@@ -101,7 +121,9 @@ export function lokiValues(o: { storageSize: string; retention: string }) {
 export function alloyValues(o: { lokiPushUrl: string }) {
   return {
     controller: { type: "deployment", replicas: 1 },
+    configReloader: { resources: RESOURCES.sidecar },
     alloy: {
+      resources: containerResources(["100m", "128Mi"], ["500m", "512Mi"]),
       configMap: { create: true, content: renderTemplate(readAsset("monitoring/alloy.alloy"), o) },
       securityContext: {
         runAsNonRoot: true,

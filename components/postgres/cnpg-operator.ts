@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
 
-import { CHARTS, helmRelease, type ChartSource } from "../charts";
+import { CHARTS, helmRelease, RESOURCES, type ChartSource } from "../charts";
 import { MANIFEST_PINS, readManifest } from "../manifests";
 
 type KubeObject = {
@@ -43,6 +43,11 @@ export function operatorObjects(manifest: string, opts: { controllersRun: boolea
             },
           },
     );
+}
+
+/** The Barman Cloud plugin chart's values: its one container sized (the chart sets no resources). */
+export function barmanCloudPluginValues(): Record<string, unknown> {
+  return { resources: RESOURCES.controller };
 }
 
 export interface CloudNativePgOperatorArgs {
@@ -87,7 +92,7 @@ export class CloudNativePgOperator extends pulumi.ComponentResource {
         CHARTS.barmanCloud,
         args.chartSource,
         // The plugin must live in the operator's namespace.
-        { name: "plugin-barman-cloud", namespace: args.namespace },
+        { name: "plugin-barman-cloud", namespace: args.namespace, values: barmanCloudPluginValues() },
         { parent: this, dependsOn: [operator] },
       );
       if (plugin) this.ready.push(plugin);

@@ -1,8 +1,9 @@
 /**
  * Rules that span fields or sections, checked after every section parsed on its own.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parse } from "yaml";
 
 import { validateFrontend, type FrontendSpec } from "../../components/frontend/frontend-spec";
 import { hostName, PUBLIC_HOSTS } from "../../components/ingress/ingress-objects";
@@ -15,6 +16,12 @@ import type { ConfigProblem } from "./load";
 import { WORKLOAD_CLASSES, type Settings } from "./schema";
 
 const ns = "sophia-infra";
+
+/** The `version` of a Chart.yaml. */
+function chartYamlVersion(file: string): string | undefined {
+  const v = (parse(readFileSync(file, "utf8")) as { version?: unknown } | null)?.version;
+  return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
+}
 
 export function crossChecks(s: Settings, secrets: Readonly<Record<string, string>>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -143,6 +150,16 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
           "charts.directory",
           `has no ${mirrorEntry(pin)} (no ${join(dir, "Chart.yaml")})`,
           `add chart ${pin.chart} ${pin.version} to the mirror`,
+        );
+        continue;
+      }
+      // The Kubernetes provider installs a local chart's own version, whatever the pin says.
+      const version = chartYamlVersion(join(dir, "Chart.yaml"));
+      if (version !== pin.version) {
+        add(
+          "charts.directory",
+          `has ${mirrorEntry(pin)} holding version ${version ?? "(none)"}, not the pinned ${pin.version}`,
+          `put chart ${pin.chart} ${pin.version} there`,
         );
       }
     }

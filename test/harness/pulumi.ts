@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 
-import { writeStandInChartMirror } from "./charts";
+import { chartMirror, chartsFrom, fallbackNotes, linkProgramMirror } from "./charts";
 import { resolveEscConfig } from "./esc";
 import { readStackFile, repoRoot } from "./stack-config";
 
@@ -185,11 +185,27 @@ export function prepareEscStack(ws: PulumiWorkspace, stack: "production" | "stag
     args.push(secret ? "--secret" : "--plaintext", `${key}=${value}`);
   }
   ws.must(args);
-  // The charts' repositories are unreachable offline: previews load stand-ins from a mirror.
-  const mirror = writeStandInChartMirror(join(ws.dir, "charts"));
-  ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:charts.source", "mirror"]);
-  ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:charts.directory", mirror]);
+  useChartMirror(ws, stack);
   return notes;
+}
+
+let fallbacksReported = false;
+
+/**
+ * Points the stack at the real charts of the local mirror (test/harness/charts.ts) when there is
+ * one; without one, the stack keeps the charts' repositories, as for a real user.
+ */
+export function useChartMirror(ws: PulumiWorkspace, stack: string): void {
+  const mirror = chartMirror();
+  if (mirror === undefined) return;
+  const charts = chartsFrom(mirror);
+  if (!fallbacksReported) {
+    for (const note of fallbackNotes(charts)) console.log(note);
+    fallbacksReported = true;
+  }
+  const dir = linkProgramMirror(join(ws.dir, "charts"), charts);
+  ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:charts.source", "mirror"]);
+  ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:charts.directory", dir]);
 }
 
 /** The repo's dev stack file (same salt and secrets) with overrides, in a throwaway project. */

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MANIFEST_PINS, readManifest } from "../../components/manifests";
 import { schedulingFor } from "../../components/placement";
 import { clusterSpec, objectStoreSpec, POSTGRES_IMAGE, type PostgresSettings } from "../../components/postgres";
+import { createCrd as createCrdFor, podOf, StrictObjectApi, submit as submitDryRun } from "../harness/dry-run";
 import { LocalKube } from "../harness/kube";
 import { prepareEscStack, PulumiWorkspace, toolchainEnv } from "../harness/pulumi";
 
@@ -32,32 +33,6 @@ const CRD_SETS = [
   "prometheus-operator-crds-v0.89.0",
   "barman-cloud-crds-v0.15.0",
 ];
-
-/**
- * The object API, creating with `fieldValidation=Strict` (unknown or duplicate fields are errors, not
- * warnings) and sending objects untouched.
- */
-class StrictObjectApi extends k8s.KubernetesObjectApi {
-  static strict(kc: k8s.KubeConfig): StrictObjectApi {
-    const client = kc.makeApiClient(StrictObjectApi);
-    client.setDefaultNamespace(kc);
-    return client;
-  }
-
-  // Send objects exactly as rendered: the typed models drop fields they do not know
-  // (`x-kubernetes-preserve-unknown-fields` in CRD schemas, for one).
-  protected override getSerializationType(): Promise<string> {
-    return Promise.resolve("KubernetesObject");
-  }
-
-  protected override async specUriPath(
-    spec: k8s.KubernetesObject,
-    action: Parameters<k8s.KubernetesObjectApi["specUriPath"]>[1],
-  ): Promise<string> {
-    const path = await super.specUriPath(spec, action);
-    return action === "create" ? `${path}?fieldValidation=Strict` : path;
-  }
-}
 
 let env: Record<string, string>;
 let kube: LocalKube;
@@ -113,48 +88,8 @@ async function render(stack: "production" | "staging"): Promise<k8s.KubernetesOb
   }
 }
 
-/** Creates a CRD for real (once) and waits until the API server serves it. */
-async function createCrd(crd: k8s.KubernetesObject): Promise<void> {
-  const ref = { apiVersion: crd.apiVersion!, kind: crd.kind!, metadata: { name: crd.metadata!.name! } };
-  await objects.read(ref).catch(() => objects.create(crd));
-  for (let i = 0; i < 100; i++) {
-    const live = (await objects.read(ref)) as { status?: { conditions?: { type: string; status: string }[] } };
-    if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`CRD ${crd.metadata!.name} not established`);
-}
-
-async function submit(obj: k8s.KubernetesObject): Promise<string | undefined> {
-  try {
-    if (obj.kind === "CustomResourceDefinition") {
-      await createCrd(obj);
-    } else if (obj.kind === "Namespace" || obj.kind === "ServiceAccount") {
-      // Created for real (and reused): a dry run of a namespaced object needs its namespace, and a
-      // Pod its service account. No controller creates a namespace's `default` account here.
-      const ref = {
-        apiVersion: "v1",
-        kind: obj.kind,
-        metadata: { name: obj.metadata!.name!, namespace: obj.metadata?.namespace },
-      };
-      await objects.read(ref).catch(() => objects.create(obj));
-      if (obj.kind === "Namespace") {
-        const sa = {
-          apiVersion: "v1",
-          kind: "ServiceAccount",
-          metadata: { name: "default", namespace: obj.metadata!.name! },
-        };
-        await objects.read(sa).catch(() => objects.create(sa));
-      }
-    } else {
-      await objects.create(obj, undefined, "All");
-    }
-    return undefined;
-  } catch (err) {
-    const e = err as k8s.ApiException<unknown>;
-    return `${obj.kind}/${obj.metadata?.namespace ?? ""}/${obj.metadata?.name}: ${e.code} ${typeof e.body === "string" ? e.body : JSON.stringify(e.body)}`;
-  }
-}
+const submit = (obj: k8s.KubernetesObject) => submitDryRun(objects, obj);
+const createCrd = (crd: k8s.KubernetesObject) => createCrdFor(objects, crd);
 
 describe.each(["production", "staging"] as const)("%s objects, server-side dry run", (stack) => {
   it("every rendered object is accepted", async () => {
@@ -199,30 +134,6 @@ describe.each(["production", "staging"] as const)("%s objects, server-side dry r
     );
   });
 });
-
-/** A Pod from a workload's template, as its controller would create it. */
-function podOf(workload: k8s.KubernetesObject): k8s.KubernetesObject {
-  const spec = (
-    workload as {
-      spec: {
-        template: { metadata?: object; spec: { volumes?: object[] } };
-        volumeClaimTemplates?: { metadata: { name: string } }[];
-      };
-    }
-  ).spec;
-  const name = workload.metadata!.name!;
-  // A StatefulSet's controller adds one volume per claim template.
-  const claims = (spec.volumeClaimTemplates ?? []).map((c) => ({
-    name: c.metadata.name,
-    persistentVolumeClaim: { claimName: `${c.metadata.name}-${name}-0` },
-  }));
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { ...spec.template.metadata, name: `${name}-pod`, namespace: workload.metadata!.namespace },
-    spec: { ...spec.template.spec, volumes: [...(spec.template.spec.volumes ?? []), ...claims] },
-  } as k8s.KubernetesObject;
-}
 
 describe("a Postgres restore, server-side dry run against the CloudNativePG and Barman Cloud CRDs", () => {
   const settings: PostgresSettings = {

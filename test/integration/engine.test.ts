@@ -269,7 +269,15 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
     const gpu = releases.find((s) => s.newState?.inputs?.["name"] === "gpu-operator")?.newState?.inputs?.["values"];
     expect(gpu).toMatchObject({
       driver: { enabled: false },
-      toolkit: { env: [{ name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd/containerd.sock" }] },
+      // v25.10.1 predates official k3s support: the toolkit is told k3s's config template too.
+      toolkit: {
+        env: [
+          { name: "CONTAINERD_CONFIG", value: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl" },
+          { name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd/containerd.sock" },
+          { name: "CONTAINERD_RUNTIME_CLASS", value: "nvidia" },
+          { name: "CONTAINERD_SET_AS_DEFAULT", value: "true" },
+        ],
+      },
       dcgmExporter: { serviceMonitor: { enabled: true } },
     });
     // Charts creating monitoring objects wait for the Prometheus operator's release (its CRDs).

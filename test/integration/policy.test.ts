@@ -18,6 +18,7 @@ const RESOURCE_POLICIES = [
   "pinned-images",
   "container-resources",
   "no-privileged-containers",
+  "no-host-access",
   "no-load-balancers",
   "no-plaintext-credentials",
   "gpu-tolerations",
@@ -91,7 +92,8 @@ describe("a program breaking each policy once", () => {
   const expected = {
     "pinned-images": ["violates-pinned-images-latest", "violates-pinned-images-untagged"],
     "container-resources": ["violates-container-resources"],
-    "no-privileged-containers": ["violates-no-privileged-containers"],
+    "no-privileged-containers": ["violates-no-privileged-containers", "violates-no-privileged-containers-gpu-operator"],
+    "no-host-access": ["violates-no-host-access"],
     "no-load-balancers": ["violates-no-load-balancers"],
     "no-plaintext-credentials": ["violates-no-plaintext-credentials-env", "violates-no-plaintext-credentials-url"],
     "gpu-tolerations": ["violates-gpu-tolerations"],

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 import { resolveCatalog } from "../../components/mcp/catalog";
@@ -534,5 +537,35 @@ describe("platform services: bad input names the key", () => {
         fix: "add chart gpu-operator v25.10.1 to the mirror",
       },
     ]);
+  });
+
+  it("a chart mirror entry holding another version than the pin (the provider would install that one)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sophia-mirror-"));
+    try {
+      mkdirSync(join(dir, "gpu-operator-v25.10.1"));
+      writeFileSync(
+        join(dir, "gpu-operator-v25.10.1", "Chart.yaml"),
+        "apiVersion: v2\nname: gpu-operator\nversion: v25.3.0\n",
+      );
+      const found = problems(
+        raw(
+          {
+            ...prod,
+            "sophia-infra:gpuOperator": { mode: "create" },
+            "sophia-infra:charts": { source: "mirror", directory: dir },
+          },
+          secretKeys,
+        ),
+      ).filter((p) => p.message.includes("gpu-operator"));
+      expect(found).toEqual([
+        {
+          path: "sophia-infra:charts.directory",
+          message: "has gpu-operator-v25.10.1 holding version v25.3.0, not the pinned v25.10.1",
+          fix: "put chart gpu-operator v25.10.1 there",
+        },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -91,12 +91,20 @@ describe("charts' values", () => {
       { name: "Loki", type: "loki", uid: "loki", url: "http://loki", access: "proxy" },
     ]);
     expect(v.alertmanager.alertmanagerSpec.configSecret).toBe("alertmanager-sophia");
-    expect(JSON.stringify(v)).not.toMatch(/hooks|routing_key|password":/);
+    // No credential in the values (the chart's admissionWebhooks is not a Slack hook).
+    expect(JSON.stringify(v)).not.toMatch(/hooks\.slack|routing_key|password":/);
   });
   it("Loki: single binary on a volume with retention", () => {
     const v = lokiValues({ storageSize: "50Gi", retention: "720h" });
     expect(v.deploymentMode).toBe("SingleBinary");
-    expect(v.singleBinary).toEqual({ replicas: 1, persistence: { size: "50Gi" } });
+    expect(v.singleBinary).toEqual({
+      replicas: 1,
+      persistence: { size: "50Gi" },
+      resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+    });
+    // Every container the chart runs in this mode is sized: Loki, its gateway, the rules sidecar.
+    expect(v.gateway.resources.limits).toEqual({ cpu: "500m", memory: "256Mi" });
+    expect(v.sidecar.resources.limits).toEqual({ cpu: "100m", memory: "128Mi" });
     expect(v.loki.limits_config).toEqual({ retention_period: "720h" });
   });
   it("Alloy: one replica shipping pod logs to Loki, non-root and read-only", () => {

@@ -9,7 +9,8 @@ import { namespacePlan } from "../../components/platform/namespace-plan";
 import { NODE_CLASS_TAINT as PLACEMENT_TAINT } from "../../components/placement";
 import type { Resource } from "../../policy/kubernetes";
 import { selects } from "../../policy/kubernetes";
-import { GPU_NODE_CLASSES, GPU_OPERATOR_NAMESPACE, INGRESS_NAMESPACE, NODE_CLASS_TAINT } from "../../policy/names";
+import { exceptionFor, POLICY_EXCEPTIONS } from "../../policy/exceptions";
+import { GPU_NODE_CLASSES, INGRESS_NAMESPACE, NODE_CLASS_TAINT } from "../../policy/names";
 import { checkContainerResources } from "../../policy/policies/container-resources";
 import { checkDisruptionBudgets, maxReplicas } from "../../policy/policies/disruption-budgets";
 import { checkGpuTolerations, toleratesGpuTaint } from "../../policy/policies/gpu-tolerations";
@@ -19,8 +20,10 @@ import {
   credentialShape,
   isCredentialName,
 } from "../../policy/policies/no-plaintext-credentials";
+import { checkNoHostAccess } from "../../policy/policies/no-host-access";
 import { checkNoPrivilegedContainers } from "../../policy/policies/no-privileged-containers";
 import { checkPinnedImages, unpinnedReason } from "../../policy/policies/pinned-images";
+import { violations } from "../../policy/policies/resource-policy";
 import { stackSettings } from "../harness/esc";
 
 const sized = { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } };
@@ -98,11 +101,62 @@ describe("container-resources", () => {
 });
 
 describe("no-privileged-containers", () => {
-  it("allows privileged containers only in the GPU operator's namespace", () => {
+  it("refuses privileged containers in every namespace, the GPU operator's included", () => {
     const privileged = { securityContext: { privileged: true } };
-    expect(checkNoPrivilegedContainers(deployment("d", privileged))).toHaveLength(1);
-    expect(checkNoPrivilegedContainers(deployment("d", privileged, { namespace: "gpu-operator" }))).toEqual([]);
+    expect(checkNoPrivilegedContainers(deployment("d", privileged))).toEqual([
+      `containers[0] "app" is privileged; run it unprivileged, or name it in the pack's exceptions with why`,
+    ]);
+    expect(checkNoPrivilegedContainers(deployment("d", privileged, { namespace: "gpu-operator" }))).toHaveLength(1);
     expect(checkNoPrivilegedContainers(deployment("d", { securityContext: { privileged: false } }))).toEqual([]);
+  });
+});
+
+describe("no-host-access", () => {
+  it("names each host namespace and hostPath volume", () => {
+    const pod = {
+      hostNetwork: true,
+      hostPID: true,
+      hostIPC: false,
+      volumes: [
+        { name: "proc", hostPath: { path: "/proc" } },
+        { name: "data", persistentVolumeClaim: { claimName: "d" } },
+      ],
+    };
+    expect(checkNoHostAccess(deployment("d", {}, { pod }))).toEqual([
+      "hostNetwork is true; pods use their own namespaces",
+      "hostPID is true; pods use their own namespaces",
+      'hostPath volume "proc" mounts /proc from the node; use a ConfigMap, Secret or PersistentVolumeClaim',
+    ]);
+    expect(
+      checkNoHostAccess(deployment("d", {}, { pod: { volumes: [{ name: "c", configMap: { name: "c" } }] } })),
+    ).toEqual([]);
+  });
+
+  it("lets node-exporter through for exactly its named parts", () => {
+    const exporter = (
+      pod: Record<string, unknown>,
+      name = "kube-prometheus-stack-prometheus-node-exporter",
+    ): Resource => ({
+      type: "kubernetes:apps/v1:DaemonSet",
+      name,
+      props: {
+        metadata: { name, namespace: "monitoring" },
+        spec: { template: { spec: { containers: [{ name: "e", image: "e:1", resources: sized }], ...pod } } },
+      },
+    });
+    const real = { hostNetwork: true, hostPID: true, volumes: [{ name: "proc", hostPath: { path: "/proc" } }] };
+    expect(violations("no-host-access", checkNoHostAccess, exporter(real))).toEqual([]);
+    expect(
+      violations(
+        "no-host-access",
+        checkNoHostAccess,
+        exporter({ ...real, hostIPC: true, volumes: [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }] }),
+      ),
+    ).toEqual([
+      "hostIPC is true; pods use their own namespaces",
+      'hostPath volume "docker" mounts /var/run/docker.sock from the node; use a ConfigMap, Secret or PersistentVolumeClaim',
+    ]);
+    expect(violations("no-host-access", checkNoHostAccess, exporter(real, "other-exporter"))).toHaveLength(3);
   });
 });
 
@@ -268,9 +322,75 @@ describe("disruption-budgets", () => {
 describe("the pack's names match the program's", () => {
   it("namespaces, taint and node classes", () => {
     const names = namespacePlan(stackSettings("production")).map((n) => n.name);
-    expect(names).toContain(GPU_OPERATOR_NAMESPACE);
+    for (const e of POLICY_EXCEPTIONS) expect(names, `${e.policy} ${e.name}`).toContain(e.namespace);
     expect(names).toContain(INGRESS_NAMESPACE);
     expect(NODE_CLASS_TAINT).toBe(PLACEMENT_TAINT);
     expect([...GPU_NODE_CLASSES].sort()).toEqual([...NODE_CLASSES].sort());
+  });
+});
+
+describe("exceptions", () => {
+  const job = (namespace: string, name: string, container: string): Resource => ({
+    type: "kubernetes:batch/v1:Job",
+    name: `chart-${name}`,
+    props: {
+      metadata: { name, namespace },
+      spec: { template: { spec: { containers: [{ name: container, image: "i:1" }] } } },
+    },
+  });
+
+  it("let through only the named part of the named object, for the named policy", () => {
+    const hook = job("gpu-operator", "gpu-operator-upgrade-crd", "upgrade-crd");
+    expect(checkContainerResources(hook)).toHaveLength(1);
+    expect(violations("container-resources", checkContainerResources, hook)).toEqual([]);
+    expect(exceptionFor("container-resources", hook, checkContainerResources(hook)[0]!)?.reason).toContain(
+      "pre-upgrade hook",
+    );
+    // The same object under another policy, another namespace, another name or another container is checked.
+    const privileged = {
+      ...hook,
+      props: {
+        metadata: { name: "gpu-operator-upgrade-crd", namespace: "gpu-operator" },
+        spec: {
+          template: {
+            spec: { containers: [{ name: "upgrade-crd", image: "i:1", securityContext: { privileged: true } }] },
+          },
+        },
+      },
+    };
+    expect(violations("no-privileged-containers", checkNoPrivilegedContainers, privileged)).toHaveLength(1);
+    for (const other of [
+      job("sophia-apps", "gpu-operator-upgrade-crd", "upgrade-crd"),
+      job("gpu-operator", "gpu-operator-upgrade-crds", "upgrade-crd"),
+      job("gpu-operator", "gpu-operator-upgrade-crd", "other"),
+    ]) {
+      expect(violations("container-resources", checkContainerResources, other)).toHaveLength(1);
+    }
+  });
+
+  it("let the Barman Cloud plugin's Secret-name annotation through, not a credential beside it", () => {
+    const service = (annotations: Record<string, string>): Resource => ({
+      type: "kubernetes:core/v1:Service",
+      name: "barman",
+      props: { metadata: { name: "barman-cloud", namespace: "cnpg-system", annotations } },
+    });
+    const named = service({ "cnpg.io/pluginClientSecret": "barman-cloud-client-tls" });
+    expect(checkNoPlaintextCredentials(named)).toHaveLength(1);
+    expect(violations("no-plaintext-credentials", checkNoPlaintextCredentials, named)).toEqual([]);
+    const leaked = service({
+      "cnpg.io/pluginClientSecret": "barman-cloud-client-tls",
+      "example.com/apiToken": "t0k3n",
+    });
+    expect(violations("no-plaintext-credentials", checkNoPlaintextCredentials, leaked)).toEqual([
+      "metadata.annotations.example.com/apiToken is a credential-named field with a literal value; keep the value in a Secret and reference it",
+    ]);
+  });
+
+  it("each name its object exactly and say why", () => {
+    for (const e of POLICY_EXCEPTIONS) {
+      expect(e.reason.length, e.name).toBeGreaterThan(40);
+      expect(e.subjects.length, e.name).toBeGreaterThan(0);
+      for (const subject of e.subjects) expect(subject, e.name).not.toBe("");
+    }
   });
 });
