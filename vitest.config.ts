@@ -9,6 +9,9 @@ export default defineConfig({
           include: ["test/unit/**/*.test.ts"],
           // Pulumi mocks are process-global: one fork per file keeps them apart.
           pool: "forks",
+          // Some files run the whole program under mocks in `beforeAll`: seconds on a busy 2-core machine.
+          hookTimeout: 60_000,
+          testTimeout: 30_000,
         },
       },
       {
