@@ -1,0 +1,2 @@
+export * from "./k3s-config";
+export * from "./kubeconfig";
