@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { namespacePlan, PlatformNamespaces } from "../components/platform";
 import { sophiaCollections, WeaviateCollections } from "../components/weaviate";
+import { createCluster } from "./cluster";
 import { loadConfig } from "./config/load";
 import { createKubernetesProvider, kubeconfigFor } from "./kubernetes-provider";
 import { applications } from "./applications";
@@ -23,8 +24,9 @@ for (const layer of pendingLayers(settings)) {
   void pulumi.log.warn(`${layer.key}: enabled in config but ${layer.reason}; nothing is deployed for it`);
 }
 
-// No cluster layer yet: the kubeconfig comes from the target (secret or local file).
-const targetKubeconfig = kubeconfigFor(config, undefined);
+// The cluster layer (k3s over SSH), when configured; `kubernetes.target: cluster` applies to it.
+const cluster = createCluster(config);
+const targetKubeconfig = kubeconfigFor(config, cluster?.kubeconfig);
 const k8sProvider = createKubernetesProvider("kubernetes", config, targetKubeconfig);
 const namespaces = k8sProvider
   ? new PlatformNamespaces(

@@ -32,7 +32,7 @@ export const K3S_PATHS = {
   agentToken: "/etc/rancher/k3s/agent-token",
   kubeconfig: "/etc/rancher/k3s/k3s.yaml",
   /** Our scripts, the air-gapped binary and its checksum file. */
-  stage: "/var/lib/sophia-k3s",
+  stage: "/var/lib/rancher/sophia",
 } as const;
 
 /** Label selecting a node's time-slicing entry in the GPU operator's device-plugin ConfigMap. */

@@ -4,12 +4,12 @@
 # such as the rehearsal's network-namespace hosts).
 # shellcheck disable=SC2034 # variables are used by the scripts that source this file
 
-STAGE="${SOPHIA_K3S_STAGE:-/var/lib/sophia-k3s}"
+STAGE="${SOPHIA_K3S_STAGE:-/var/lib/rancher/sophia}"
 BIN=/usr/local/bin/k3s
 CONF_DIR=/etc/rancher/k3s
 KUBECONFIG_FILE="$CONF_DIR/k3s.yaml"
-RUN_DIR="${SOPHIA_K3S_RUN:-/run/sophia-k3s}"
-LOG_FILE=/var/log/sophia-k3s.log
+RUN_DIR="${SOPHIA_K3S_RUN:-/run/k3s/sophia}"
+LOG_FILE="$STAGE/k3s.log"
 
 log() { printf '[k3s %s] %s\n' "${SCRIPT_NAME:-node}" "$*" >&2; }
 fail() {
