@@ -80,6 +80,10 @@ ensure_system_tools() {
   command -v ss >/dev/null || missing+=(iproute2)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
   command -v redis-sentinel >/dev/null || missing+=(redis-server redis-sentinel)
+  # The test hosts (test/harness/hosts.ts) each run their own sshd; only the tests need it.
+  if [ "${SOPHIA_TOOL_SET:-main}" = test ]; then
+    [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  fi
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
   say "installing ${missing[*]} (apt-get)"

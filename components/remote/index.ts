@@ -1,0 +1,4 @@
+export * from "./connection";
+export * from "./copy-to-remote";
+export * from "./remote-command";
+export { shellQuote, type Logging } from "./script";
