@@ -6,7 +6,6 @@
  * exported as a secret.
  * @see https://docs.k3s.io/installation/configuration
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
@@ -133,24 +132,26 @@ export class K3sCluster extends pulumi.ComponentResource {
         { parent: this },
       );
       const connection: RemoteConnection = { ...base, hostKey: node.hostKey ?? prepare.hostKey };
-      const files: Record<string, string> = {
-        ...scripts,
-        "config.yaml": renderK3sConfig(shape, node),
-        "k3s-version": `${args.k3sVersion}\n`,
-      };
+      const files: Record<string, { content: string } | { localPath: string }> = Object.fromEntries(
+        Object.entries({
+          ...scripts,
+          "config.yaml": renderK3sConfig(shape, node),
+          "k3s-version": `${args.k3sVersion}\n`,
+        }).map(([file, content]) => [file, { content }]),
+      );
       if (source.mode === "airgap") {
-        const asset = k3sAsset(node.arch);
-        const sums = `sha256sum-${node.arch}.txt`;
-        files[`release/${asset}`] = readFileSync(join(source.directory, asset), "utf8");
-        files[`release/${sums}`] = readFileSync(join(source.directory, sums), "utf8");
+        // Read by the copy's provider from the local file: the content never enters the state.
+        for (const file of [k3sAsset(node.arch), `sha256sum-${node.arch}.txt`]) {
+          files[`release/${file}`] = { localPath: join(source.directory, file) };
+        }
       }
       const copies = Object.entries(files).map(
-        ([file, content]) =>
+        ([file, from]) =>
           new CopyToRemote(
             `${key}-file-${file.replace(/[^A-Za-z0-9.-]/g, "-")}`,
             {
               connection,
-              content,
+              ...from,
               remotePath: `${K3S_PATHS.stage}/${file}`,
               mode: file.endsWith(".sh") || file.startsWith("release/k3s") ? "0755" : "0600",
               sudo: node.sshUser !== "root",
@@ -203,7 +204,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           create: labelsCommand(first, n.spec),
           triggers: [labelsHash(n.spec)],
         },
-        { parent: this, dependsOn: [n.install, server.install] },
+        { parent: this, dependsOn: n === server ? [n.install] : [n.install, server.install] },
       );
     }
 
@@ -244,7 +245,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [server.install] },
     );
     this.kubeconfig = pulumi.secret(
-      fetched.stdout.apply((raw) => rewriteKubeconfig(raw, first.address, args.clusterName)),
+      fetched.stdout.apply((raw) => rewriteKubeconfig(raw ?? "", first.address, args.clusterName)),
     );
     this.nodes = pulumi.output(args.nodes.map((n) => n.name));
     this.serverAddress = pulumi.output(
