@@ -11,9 +11,9 @@ const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nfixture-key-material\n
 vi.mock("../../components/remote", async () => {
   const p = await import("@pulumi/pulumi");
   class RemoteCommand extends p.CustomResource {
-    declare public readonly stdout: p.Output<string | undefined>;
-    declare public readonly hostKey: p.Output<string>;
-    constructor(name: string, args: { create?: string }, opts?: p.CustomResourceOptions) {
+    declare public readonly stdout: pulumi.Output<string | undefined>;
+    declare public readonly hostKey: pulumi.Output<string>;
+    constructor(name: string, args: { create?: string }, opts?: pulumi.CustomResourceOptions) {
       // What k3s writes, for the kubeconfig fetch (fixture credentials).
       const k3sYaml = [
         "apiVersion: v1",
@@ -30,7 +30,7 @@ vi.mock("../../components/remote", async () => {
     }
   }
   class CopyToRemote extends p.CustomResource {
-    constructor(name: string, args: object, opts?: p.CustomResourceOptions) {
+    constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {
       super("test:remote:CopyToRemote", name, args, opts);
     }
   }
@@ -39,8 +39,8 @@ vi.mock("../../components/remote", async () => {
 vi.mock("../../components/cluster/k3s-token", async () => {
   const p = await import("@pulumi/pulumi");
   class K3sToken extends p.CustomResource {
-    declare public readonly value: p.Output<string>;
-    constructor(name: string, args: object, opts?: p.CustomResourceOptions) {
+    declare public readonly value: pulumi.Output<string>;
+    constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {
       super("test:cluster:K3sToken", name, { ...args, value: undefined }, opts);
     }
   }
