@@ -83,6 +83,8 @@ ensure_system_tools() {
   # The test hosts (test/harness/hosts.ts) each run their own sshd; only the tests need it.
   if [ "${SOPHIA_TOOL_SET:-main}" = test ]; then
     [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+    # The k3s stand-in on those hosts (test/fixtures/k3s-standin) builds Node objects with jq.
+    command -v jq >/dev/null || missing+=(jq)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"

@@ -1,3 +1,7 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 
@@ -273,5 +277,18 @@ describe("rewriteKubeconfig", () => {
         expect(String(e)).not.toContain("S0VZ");
       }
     }
+  });
+});
+
+describe("the k3s stand-in (test fixture)", () => {
+  it("matches its own checksum file, as the install script verifies", () => {
+    const dir = join(__dirname, "..", "fixtures", "k3s-standin");
+    const [sum, file] = readFileSync(join(dir, "sha256sum-amd64.txt"), "utf8").trim().split(/\s+/);
+    expect(file).toBe("k3s");
+    expect(sum).toBe(
+      createHash("sha256")
+        .update(readFileSync(join(dir, "k3s")))
+        .digest("hex"),
+    );
   });
 });
