@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { utils as sshUtils } from "ssh2";
 import { parse } from "yaml";
 
 import { parseConfig } from "../../stacks/config/load";
@@ -22,8 +23,23 @@ interface Leaf {
   readonly secret: boolean;
 }
 
-/** A fixture for each secret path; kubeconfigs must parse, so they get a real (unreachable) one. */
+let sshKey: string | undefined;
+
+/**
+ * A throwaway OpenSSH key, generated once per test process (never committed: the SSH providers parse
+ * the key when a preview checks them, so a placeholder string would not do).
+ */
+function fixtureSshKey(): string {
+  sshKey ??= sshUtils.generateKeyPairSync("ed25519").private;
+  return sshKey;
+}
+
+/**
+ * A fixture for each secret path; kubeconfigs must parse, so they get a real (unreachable) one, and
+ * SSH keys a real throwaway key.
+ */
 export function fixtureSecret(path: string): string {
+  if (path.endsWith("sshPrivateKey")) return fixtureSshKey();
   if (path.endsWith("kubeconfig"))
     return readFileSync(join(repoRoot, "test", "fixtures", "unreachable-kubeconfig.yaml"), "utf8");
   return `fixture-${path.replace(/[^A-Za-z0-9]/g, "-")}-value`;
