@@ -12,7 +12,7 @@ import {
   type ResolvedConnection,
 } from "./connection";
 import { shellQuote, tail } from "./script";
-import { run, withSession, type Session } from "./ssh";
+import { keyParser, run, withSession, type Session } from "./ssh";
 
 export interface CopyToRemoteArgs {
   /** The host. Stored as a secret (it holds the private key). */
@@ -203,14 +203,13 @@ async function write(inputs: CopyInputs, pins: { hostKey?: string; proxyHostKey?
 
 const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
   async check(_olds, news) {
-    const { utils } = await import("ssh2");
     const { readFileSync } = await import("node:fs");
     const { createHash } = await import("node:crypto");
     return checkCopy(
       news,
       (p) => readFileSync(p, "utf8"),
       (s) => createHash("sha256").update(s).digest("hex"),
-      (key, passphrase) => utils.parseKey(key, passphrase),
+      await keyParser(),
     );
   },
 

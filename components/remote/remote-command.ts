@@ -12,7 +12,7 @@ import {
   type ResolvedConnection,
 } from "./connection";
 import { commandFailure, ENV_NAME, LOGGING_VALUES, trimOutput, type Logging } from "./script";
-import { run, withSession } from "./ssh";
+import { keyParser, run, withSession } from "./ssh";
 
 export interface RemoteCommandArgs {
   /** The host. Stored as a secret (it holds the private key). */
@@ -250,8 +250,7 @@ function pinsOf(state: CommandState): { hostKey?: string; proxyHostKey?: string 
 
 const provider: pulumi.dynamic.ResourceProvider<CommandState, CommandState> = {
   async check(_olds, news) {
-    const { utils } = await import("ssh2");
-    return checkCommand(news, (key, passphrase) => utils.parseKey(key, passphrase));
+    return checkCommand(news, await keyParser());
   },
 
   async diff(_id, olds, news) {

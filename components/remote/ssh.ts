@@ -18,6 +18,21 @@ import {
 } from "./connection";
 import { execLine, OUTPUT_LIMIT, renderScript, splitPidMarker, type CommandResult } from "./script";
 
+/**
+ * The `ssh2` module, loaded when called (never captured by a serialized provider). Under the
+ * provider's CommonJS interop the exports may sit on `default`.
+ */
+export async function loadSsh2(): Promise<typeof import("ssh2")> {
+  const m = (await import("ssh2")) as typeof import("ssh2") & { default?: typeof import("ssh2") };
+  return m.default?.Client ? m.default : m;
+}
+
+/** Parses a private key with ssh2 (for `check`). */
+export async function keyParser(): Promise<(key: string, passphrase?: string) => { type?: string } | Error> {
+  const { utils } = await loadSsh2();
+  return (key, passphrase) => utils.parseKey(key, passphrase);
+}
+
 /** An open connection (and its bastion, if any), with the host keys seen. */
 export interface Session {
   client: Client;
@@ -55,7 +70,7 @@ async function dialOnce(
   pinSource: string,
   sock?: NodeJS.ReadableStream,
 ): Promise<{ client: Client; hostKey: string }> {
-  const { Client: SshClient } = await import("ssh2");
+  const { Client: SshClient } = await loadSsh2();
   const client = new SshClient();
   const pinned = pin ? parseHostKey(pin) : undefined;
   if (typeof pinned === "string") throw fatal(`${what}: the pinned host key is not valid (${pinned})`);
@@ -63,6 +78,8 @@ async function dialOnce(
   let mismatch: Error | undefined;
   return new Promise((resolve, reject) => {
     let settled = false;
+    // Declared before the handlers that clear it (the closure serializer needs it in scope).
+    let timer: NodeJS.Timeout | undefined = undefined;
     const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
@@ -72,7 +89,7 @@ async function dialOnce(
       client.destroy();
       reject(mismatch ?? err);
     };
-    const timer = setTimeout(
+    timer = setTimeout(
       () => fail(new Error(`no SSH session within ${hop.perDialTimeout}s (perDialTimeout)`)),
       hop.perDialTimeout * 1000,
     );
