@@ -135,6 +135,9 @@ healthy() {
       elif [ -f "$KUBECONFIG_FILE" ] && kube get --raw=/readyz >/dev/null 2>&1; then
         return 0
       fi
+    elif [ "$i" -ge 3 ]; then
+      # It exited (systemd would be restarting it): waiting longer would not help.
+      return 1
     fi
     sleep 1
   done
@@ -150,6 +153,8 @@ restart_or_roll_back() {
     log "k3s $role is up ($version)"
     return 0
   fi
+  # k3s's own log names the cause (it never logs the tokens).
+  if use_systemd; then journalctl -u "$(unit_name "$role")" -n 10 --no-pager >&2 || true; else tail -n 10 "$LOG_FILE" >&2 || true; fi
   log "k3s did not become ready; restoring the previous config and binary"
   service_stop "$role"
   [ -n "$backup_config" ] && mv -f "$backup_config" "$CONF_DIR/config.yaml"
