@@ -10,8 +10,11 @@
  *     redis-server and redis-sentinel on loopback, 3 + 3 processes, the master killed);
  *   - production's preview with the 16-server MCP catalog against a 160-server one (how the
  *     program's evaluation grows with the catalog);
- *   - production's preview with the policy pack against without (what the guardrails cost).
- * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp,policy]
+ *   - production's preview with the policy pack against without (what the guardrails cost);
+ *   - the cluster layer's `pulumi up` on test hosts with the k3s stand-in, 1 server + 3 agents and
+ *     1 server + 15 agents (the critical path must not grow with the agents), and a second `up`
+ *     (`--only cluster`: needs root, like the rehearsal; not in the default set).
+ * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp,policy,cluster]
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -28,6 +31,7 @@ import {
 } from "../test/harness/pulumi";
 import { BITNAMI_SENTINEL_TIMING, SOPHIA_SENTINEL_TIMING, type SentinelTiming } from "../components/redis/redis-config";
 import { POLICY_PACK } from "../test/harness/policy";
+import { clusterWorkspace, initClusterStack, rehearsalNodes, startK3sHosts } from "../test/harness/k3s-hosts";
 import { LocalRedisSentinel } from "../test/harness/redis";
 import { repoRoot } from "../test/harness/stack-config";
 
@@ -55,14 +59,10 @@ function fmt(x: number): string {
 
 function timeEnsure(env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
-  const r = spawnSync(
-    "node",
-    [join(repoRoot, "toolchain", "ensure.mjs"), "--quiet", "--with", "test"],
-    {
-      env,
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
+  const r = spawnSync("node", [join(repoRoot, "toolchain", "ensure.mjs"), "--quiet", "--with", "test"], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (r.status !== 0) throw new Error("toolchain/ensure.mjs failed");
   return seconds(start);
 }
@@ -267,6 +267,37 @@ function policyFigures(env: Record<string, string>): void {
   }
 }
 
+/** `pulumi up` of the cluster on 1 server + `agents` agents, then a second `up`, then destroy. */
+async function clusterUp(env: Record<string, string>, agents: number): Promise<{ first: number; second: number }> {
+  const names = ["server", ...Array.from({ length: agents }, (_, i) => `agent-${i + 1}`)];
+  const hosts = await startK3sHosts(env, names);
+  const ws = clusterWorkspace(env);
+  try {
+    initClusterStack(ws, "bench", hosts, rehearsalNodes(hosts));
+    const up = async () => {
+      const r = await ws.run(["up", "--stack", "bench", "--yes", "--skip-preview"]);
+      if (r.code !== 0) throw new Error(`pulumi up failed:\n${r.stdout}\n${r.stderr}`);
+      return r.seconds;
+    };
+    const first = await up();
+    const second = await up();
+    await ws.run(["destroy", "--stack", "bench", "--yes", "--skip-preview"]);
+    return { first, second };
+  } finally {
+    ws.cleanup();
+    await hosts.stop();
+  }
+}
+
+async function clusterFigures(env: Record<string, string>): Promise<void> {
+  console.log("cluster layer: pulumi up on test hosts (k3s stand-in serving the real API server)");
+  const small = await clusterUp(env, 3);
+  console.log(`  1 server + 3 agents:  first up ${fmt(small.first)}, second up ${fmt(small.second)}`);
+  const large = await clusterUp(env, 15);
+  console.log(`  1 server + 15 agents: first up ${fmt(large.first)}, second up ${fmt(large.second)}`);
+  console.log(`  5x the agents took ${(large.first / small.first).toFixed(2)}x the time (agents join in parallel)`);
+}
+
 async function main(): Promise<void> {
   if (sections.has("toolchain")) toolchainFigures();
   if (sections.has("preview")) previewFigures(toolchainEnv());
@@ -274,6 +305,7 @@ async function main(): Promise<void> {
   if (sections.has("redis")) await redisFigures();
   if (sections.has("mcp")) mcpFigures(toolchainEnv());
   if (sections.has("policy")) policyFigures(toolchainEnv());
+  if (sections.has("cluster")) await clusterFigures(toolchainEnv());
 }
 
 main().catch((err: unknown) => {

@@ -7,20 +7,23 @@
  * run with, and the server serves the project's real kube-apiserver and etcd on the host's :6443.
  */
 import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
 
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { renderK3sConfig, type K3sClusterShape, type K3sNodeSpec } from "../../components/cluster";
-import { startHosts, type TestHost, type TestHosts } from "../harness/hosts";
+import type { TestHost, TestHosts } from "../harness/hosts";
+import {
+  clusterWorkspace,
+  initClusterStack,
+  rehearsalNodes,
+  STANDIN_RECORDS,
+  startK3sHosts,
+} from "../harness/k3s-hosts";
 import { parseJson, PulumiWorkspace, toolchainEnv } from "../harness/pulumi";
-import { repoRoot } from "../harness/stack-config";
 
-const fixture = join(repoRoot, "test", "fixtures", "cluster-program");
-const standin = join(repoRoot, "test", "fixtures", "k3s-standin");
 const STACK = "rehearsal";
-const REC = "/var/lib/rancher/k3s-standin";
+const REC = STANDIN_RECORDS;
 
 let env: Record<string, string>;
 let hosts: TestHosts;
@@ -28,7 +31,6 @@ let ws: PulumiWorkspace;
 let nodes: K3sNodeSpec[];
 const logs: string[] = [];
 
-const classes = ["rtx6000", "a6000", "a100", "rtx6000"] as const;
 const names = ["server", "agent-1", "agent-2", "agent-3"];
 
 function host(name: string): TestHost {
@@ -83,36 +85,10 @@ function kubeconfigOutput(): string {
 
 beforeAll(async () => {
   env = toolchainEnv();
-  for (const v of ["SOPHIA_KUBE_APISERVER", "SOPHIA_ETCD", "SOPHIA_KUBECTL"]) {
-    if (!env[v]) throw new Error(`${v} missing from the toolchain env (node toolchain/ensure.mjs --with test)`);
-  }
-  hosts = await startHosts({ count: 4, names });
-  for (const h of hosts.hosts) {
-    // What the stand-in needs on each host: the project's API server, etcd and kubectl builds.
-    const r = await h.exec(
-      [
-        "mkdir -p /etc/rancher /usr/local/bin",
-        `printf 'SOPHIA_KUBE_APISERVER=%s\\nSOPHIA_ETCD=%s\\n' '${env["SOPHIA_KUBE_APISERVER"]}' '${env["SOPHIA_ETCD"]}' > /etc/rancher/k3s-standin.env`,
-        `ln -sf '${env["SOPHIA_KUBECTL"]}' /usr/local/bin/kubectl`,
-      ].join(" && "),
-    );
-    if (r.code !== 0) throw new Error(`preparing ${h.name}: ${r.stderr}`);
-  }
-  ws = new PulumiWorkspace(env, { passphrase: "throwaway-rehearsal", projectSource: fixture });
-  ws.must(["stack", "init", STACK, "--secrets-provider", "passphrase"]);
-  ws.must(["config", "set", "--stack", STACK, "privateKeyFile", join(hosts.dir, "id_ed25519")]);
-  ws.must(["config", "set", "--stack", STACK, "k3sVersion", "v1.33.5+k3s1"]);
-  ws.must(["config", "set", "--stack", STACK, "standin", standin]);
-  setNodes(
-    names.map((name, i) => ({
-      name,
-      address: host(name).address,
-      sshUser: "root",
-      class: classes[i]!,
-      role: i === 0 ? "server" : "agent",
-      arch: "amd64",
-    })),
-  );
+  hosts = await startK3sHosts(env, names);
+  ws = clusterWorkspace(env);
+  nodes = rehearsalNodes(hosts);
+  initClusterStack(ws, STACK, hosts, nodes);
 }, 600_000);
 
 afterAll(async () => {
@@ -246,16 +222,7 @@ describe("k3s over SSH on four test hosts (real engine, k3s stand-in)", () => {
   });
 
   it("an up killed mid-bootstrap is finished by the next up", async () => {
-    setNodes(
-      names.map((name, i) => ({
-        name,
-        address: host(name).address,
-        sshUser: "root",
-        class: classes[i]!,
-        role: i === 0 ? "server" : "agent",
-        arch: "amd64",
-      })),
-    );
+    setNodes(rehearsalNodes(hosts));
     const starts = events("server").filter((e) => e.event === "server-start").length;
     let kill: (signal: NodeJS.Signals) => void = () => undefined;
     const run = ws.run(["up", "--stack", STACK, "--yes", "--skip-preview"], { onStart: (k) => (kill = k) });
@@ -278,13 +245,7 @@ describe("k3s over SSH on four test hosts (real engine, k3s stand-in)", () => {
 
   it("an unreachable machine fails after bounded retries, naming the node and its address", async () => {
     const stack = "unreachable";
-    ws.must(["stack", "init", stack, "--secrets-provider", "passphrase"]);
-    ws.must(["config", "set", "--stack", stack, "privateKeyFile", join(hosts.dir, "id_ed25519")]);
-    ws.must(["config", "set", "--stack", stack, "k3sVersion", "v1.33.5+k3s1"]);
-    ws.must(["config", "set", "--stack", stack, "standin", standin]);
-    ws.must(["config", "set", "--stack", stack, "dialErrorLimit", "3"]);
-    ws.must(["config", "set", "--stack", stack, "perDialTimeout", "2"]);
-    const ghost = {
+    const ghost: K3sNodeSpec = {
       name: "ghost",
       address: hosts.unreachableAddress,
       sshUser: "root",
@@ -292,7 +253,7 @@ describe("k3s over SSH on four test hosts (real engine, k3s stand-in)", () => {
       role: "server",
       arch: "amd64",
     };
-    ws.must(["config", "set", "--stack", stack, "nodes", JSON.stringify([ghost])]);
+    initClusterStack(ws, stack, hosts, [ghost], { dialErrorLimit: "3", perDialTimeout: "2" });
     const r = await ws.run(["up", "--stack", stack, "--yes", "--skip-preview"]);
     logs.push(r.stdout, r.stderr);
     expect(r.code).not.toBe(0);
