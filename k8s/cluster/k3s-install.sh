@@ -175,7 +175,10 @@ else
   install_binary
 fi
 
-if [ "$changed" = 0 ] && service_running "$role"; then
+# Nothing changed and k3s answers: done. (A run interrupted after starting k3s ends up here too,
+# so readiness is checked, not assumed.)
+if [ "$changed" = 0 ] && service_running "$role" && healthy; then
+  echo "$version" >"$STAGE/installed-version"
   log "unchanged"
   exit 0
 fi
