@@ -163,6 +163,12 @@ restart_or_roll_back() {
   fail "k3s $role did not become ready after the change (log: $LOG_FILE or journalctl -u $(unit_name "$role"))"
 }
 
+# The GPU operator (gpuOperator.driver: host) uses the machine image's NVIDIA driver and installs the
+# container toolkit into k3s's containerd itself; the driver is the one prerequisite on the machine.
+if [ ! -r /proc/driver/nvidia/version ]; then
+  log "warning: no NVIDIA driver is loaded on this machine; the GPU operator will find no GPU here"
+fi
+
 if [ "$mode" = install ]; then
   write_tokens
   write_config
