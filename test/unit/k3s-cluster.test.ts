@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 
 import { setupMocks, type Registration } from "../harness/mocks";
 
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nfixture-key-material\n-----END OPENSSH PRIVATE KEY-----\n";
+const PRIVATE_KEY = "fixture-key-material (not a key: the SSH providers are stood in for here)";
 
 // The SSH providers and the token generator are dynamic resources, whose provider closures cannot be
 // serialized from vitest's transformed modules: plain custom resources with the same names and
