@@ -109,7 +109,8 @@ describe("k3s over SSH on four test hosts (real engine, k3s stand-in)", () => {
       expect(hostFile(n.name, `${REC}/config-0.yaml`), n.name).toBe(renderK3sConfig(shape(), n));
       expect(calls(n.name), n.name).toEqual([n.role]);
     }
-    const serverReady = events("server").find((e) => e.event === "server-ready")!.t;
+    // The install returns once the API answers; the agents start after that.
+    const serverReady = events("server").find((e) => e.event === "server-api-ready")!.t;
     const agentStarts = names.slice(1).map((a) => events(a).find((e) => e.event === "agent-start")!.t);
     const agentReady = names.slice(1).map((a) => events(a).find((e) => e.event === "agent-ready")!.t);
     // Server before agents; the agents' start-up windows overlap (they run in parallel).
@@ -170,10 +171,11 @@ describe("k3s over SSH on four test hosts (real engine, k3s stand-in)", () => {
     // Each node restarted once, and each restart finished before the next began.
     const windows = names.map((n, i) => {
       const ev = events(n);
-      const starts = ev.filter((e) => e.event.endsWith("-start"));
-      const readies = ev.filter((e) => e.event.endsWith("-ready"));
+      const start = ev.filter((e) => e.event.endsWith("-start")).at(-1)!.t;
+      // Back: the first readiness after that start (for the server, its API answering).
+      const ready = ev.find((e) => e.t >= start && e.event.endsWith("-ready"))!.t;
       expect(calls(n).length - counts[i]!, n).toBe(1);
-      return [starts.at(-1)!.t, readies.at(-1)!.t] as const;
+      return [start, ready] as const;
     });
     for (let i = 1; i < windows.length; i++) expect(windows[i]![0]).toBeGreaterThan(windows[i - 1]![1]);
     for (const n of names) expect(hostFile(n, "/var/lib/rancher/sophia/installed-version").trim()).toBe("v1.33.6+k3s1");
