@@ -47,11 +47,13 @@ service_stop() {
   fi
   [ -f "$RUN_DIR/k3s.pid" ] || return 0
   pid="$(cat "$RUN_DIR/k3s.pid")"
+  # k3s was started in its own session: stop its whole process group (everything it started),
+  # so nothing it spawned keeps a port or a data directory.
   if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      [ "$i" = 50 ] && kill -9 "$pid" 2>/dev/null
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 150); do
+      kill -0 -- "-$pid" 2>/dev/null || break
+      [ "$i" = 150 ] && kill -KILL -- "-$pid" 2>/dev/null
       sleep 0.2
     done
   fi
