@@ -57,6 +57,9 @@ export interface ResolvedConnection extends Hop {
 /** Plain (resolved) connection as the provider receives it; any field may be missing or mistyped. */
 export type ConnectionInput = Partial<Record<keyof ResolvedConnection, unknown>>;
 
+/** The engine's marker for a value not known during a preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 export const DEFAULT_PORT = 22;
 export const DEFAULT_USER = "root";
 export const DEFAULT_DIAL_ERROR_LIMIT = 10;
@@ -76,6 +79,7 @@ const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
 
 /** Applies defaults; keeps whatever it cannot interpret so that {@link validateConnection} reports it. */
 export function normalizeConnection(c: ConnectionInput): ResolvedConnection {
+  if ((c as unknown) === UNKNOWN) return c as unknown as ResolvedConnection;
   const hop = (h: ConnectionInput): Hop => {
     const out: Hop = {
       host: h.host as string,
@@ -147,8 +151,6 @@ export function backoffSchedule(attempts: number, baseMs = BACKOFF_BASE_MS, capM
   return waits;
 }
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the engine's marker for a value not known in preview
-
 function known(v: unknown): boolean {
   return v !== undefined && v !== UNKNOWN;
 }
@@ -164,6 +166,7 @@ export function validateConnection(
   path = "connection",
 ): [string, string][] {
   const problems: [string, string][] = [];
+  if ((c as unknown) === UNKNOWN) return []; // the whole connection is not known yet (preview)
   if (c === undefined || c === null || typeof c !== "object") return [[path, "a connection is required"]];
   if (!known(c.host) && c.host === undefined) problems.push([`${path}.host`, "host is required"]);
   else if (known(c.host) && (typeof c.host !== "string" || c.host.trim() === "" || /\s/.test(c.host))) {
@@ -271,5 +274,7 @@ export function describeConnection(c: ResolvedConnection): string {
  * connection diff must not re-run commands (pulumi/pulumi-command#447).
  */
 export function connectionReplaces(olds: ResolvedConnection, news: ResolvedConnection): boolean {
+  // Not known in a preview: the real diff at update time decides (no replacement shown on a guess).
+  if ((news as unknown) === UNKNOWN || !known(news.host)) return false;
   return olds.host !== news.host;
 }

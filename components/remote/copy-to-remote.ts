@@ -6,6 +6,7 @@ import {
   describeConnection,
   normalizeConnection,
   scrub,
+  UNKNOWN,
   validateConnection,
   type ConnectionInput,
   type RemoteConnection,
@@ -49,8 +50,6 @@ export interface CopyState {
 interface CopyInputs extends CopyState {
   content?: string;
 }
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Validates and normalises; computes the content's hash (from `content` or the local file). */
 export function checkCopy(
@@ -228,7 +227,9 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
     if (!rewrite) {
       const state: CopyState & { content?: string } = { ...news };
       delete state.content;
-      return { outs: { ...state, hostKey: news.connection.hostKey ?? olds.hostKey } };
+      const hostKey = news.connection.hostKey ?? olds.hostKey;
+      const proxyHostKey = news.connection.proxy?.hostKey ?? olds.proxyHostKey;
+      return { outs: { ...state, ...(hostKey ? { hostKey } : {}), ...(proxyHostKey ? { proxyHostKey } : {}) } };
     }
     return { outs: await write(news, pins) };
   },

@@ -6,6 +6,7 @@ import {
   describeConnection,
   normalizeConnection,
   scrub,
+  UNKNOWN,
   validateConnection,
   type ConnectionInput,
   type RemoteConnection,
@@ -75,7 +76,6 @@ export interface CommandState {
 }
 
 export const DEFAULT_TIMEOUT = 600;
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 type Raw = Partial<Record<keyof CommandState, unknown>>;
 
@@ -238,6 +238,11 @@ async function execute(
   }
 }
 
+/** Without its undefined fields (the engine's protocol has no `undefined`). */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
 /** The pin for an operation on an existing resource: the given key, else the recorded one. */
 function pinsOf(state: CommandState): { hostKey?: string; proxyHostKey?: string } {
   const pins: { hostKey?: string; proxyHostKey?: string } = {};
@@ -262,7 +267,7 @@ const provider: pulumi.dynamic.ResourceProvider<CommandState, CommandState> = {
   async create(inputs) {
     const outs = await execute("create", inputs, pinsOf(inputs));
     const { randomBytes } = await import("node:crypto");
-    return { id: randomBytes(8).toString("hex"), outs: { ...inputs, ...outs } };
+    return { id: randomBytes(8).toString("hex"), outs: defined({ ...inputs, ...outs }) };
   },
 
   async update(_id, olds, news) {
@@ -273,9 +278,9 @@ const provider: pulumi.dynamic.ResourceProvider<CommandState, CommandState> = {
       hostKey: news.connection.hostKey ?? olds.hostKey,
       proxyHostKey: news.connection.proxy?.hostKey ?? olds.proxyHostKey,
     };
-    if (!updateRuns(olds, news)) return { outs: { ...news, ...kept } };
+    if (!updateRuns(olds, news)) return { outs: defined({ ...news, ...kept }) };
     const outs = await execute("update", news, pins, olds);
-    return { outs: { ...news, ...kept, ...outs } };
+    return { outs: defined({ ...news, ...kept, ...outs }) };
   },
 
   async delete(_id, props) {

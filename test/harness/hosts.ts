@@ -247,6 +247,13 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
   const mounts = opts.mounts ?? DEFAULT_MOUNTS;
   for (const m of mounts) if (!m.startsWith("/") || m === "/" || m.startsWith(BASE)) throw new Error(`bad mount ${m}`);
   const port = opts.port ?? 22;
+  if (process.getuid?.() !== 0)
+    throw new Error("test hosts need root (network and mount namespaces): run the tests as root");
+  if (!existsSync("/usr/sbin/sshd")) {
+    throw new Error(
+      "test hosts need /usr/sbin/sshd: install openssh-server (scripts/lib.sh does for the test tool set)",
+    );
+  }
 
   sweepStale();
   mkdirSync("/run/sshd", { recursive: true }); // sshd's privilege separation directory (Debian)

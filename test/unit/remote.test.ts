@@ -273,6 +273,15 @@ describe("RemoteCommand plan", () => {
     expect(diffCommand(base(), base({ delete: "uninstall" }))).toEqual({ changes: true, replaces: [] });
   });
 
+  it("does not guess a replacement from a connection unknown in preview", () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const { inputs, failures } = checkCommand({ label: "c", connection: unknown, create: "install" }, parseKey);
+    expect(failures).toEqual([]);
+    expect(diffCommand(base(), inputs)).toEqual({ changes: true, replaces: [] });
+    const hostUnknown = checkCommand({ label: "c", connection: { host: unknown }, create: "install" }).inputs;
+    expect(diffCommand(base(), hostUnknown).replaces).toEqual([]);
+  });
+
   it("does not see a change where only defaults were spelled out (pulumi-command#447)", () => {
     const explicit = checkCommand({
       label: "c",
