@@ -13,7 +13,10 @@
  *   - production's preview with the policy pack against without (what the guardrails cost);
  *   - the disaster-recovery drill on a larger database than the test's (test/harness/dr.ts): RPO,
  *     RTO and restore rate, extrapolated to production's volume size.
- * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp,policy,dr]
+ *   - the cluster layer's `pulumi up` on test hosts with the k3s stand-in, 1 server + 3 agents and
+ *     1 server + 15 agents (the critical path must not grow with the agents), and a second `up`
+ *     (`--only cluster`: needs root, like the rehearsal; not in the default set).
+ * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp,policy,dr,cluster]
  *        [--dr-rows N]
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -32,6 +35,7 @@ import {
 import { BITNAMI_SENTINEL_TIMING, SOPHIA_SENTINEL_TIMING, type SentinelTiming } from "../components/redis/redis-config";
 import { POLICY_PACK } from "../test/harness/policy";
 import { Drill, lossFigures } from "../test/harness/dr";
+import { clusterWorkspace, initClusterStack, rehearsalNodes, startK3sHosts } from "../test/harness/k3s-hosts";
 import { LocalRedisSentinel } from "../test/harness/redis";
 import { repoRoot } from "../test/harness/stack-config";
 
@@ -319,6 +323,37 @@ async function drFigures(): Promise<void> {
   }
 }
 
+/** `pulumi up` of the cluster on 1 server + `agents` agents, then a second `up`, then destroy. */
+async function clusterUp(env: Record<string, string>, agents: number): Promise<{ first: number; second: number }> {
+  const names = ["server", ...Array.from({ length: agents }, (_, i) => `agent-${i + 1}`)];
+  const hosts = await startK3sHosts(env, names);
+  const ws = clusterWorkspace(env);
+  try {
+    initClusterStack(ws, "bench", hosts, rehearsalNodes(hosts));
+    const up = async () => {
+      const r = await ws.run(["up", "--stack", "bench", "--yes", "--skip-preview"]);
+      if (r.code !== 0) throw new Error(`pulumi up failed:\n${r.stdout}\n${r.stderr}`);
+      return r.seconds;
+    };
+    const first = await up();
+    const second = await up();
+    await ws.run(["destroy", "--stack", "bench", "--yes", "--skip-preview"]);
+    return { first, second };
+  } finally {
+    ws.cleanup();
+    await hosts.stop();
+  }
+}
+
+async function clusterFigures(env: Record<string, string>): Promise<void> {
+  console.log("cluster layer: pulumi up on test hosts (k3s stand-in serving the real API server)");
+  const small = await clusterUp(env, 3);
+  console.log(`  1 server + 3 agents:  first up ${fmt(small.first)}, second up ${fmt(small.second)}`);
+  const large = await clusterUp(env, 15);
+  console.log(`  1 server + 15 agents: first up ${fmt(large.first)}, second up ${fmt(large.second)}`);
+  console.log(`  5x the agents took ${(large.first / small.first).toFixed(2)}x the time (agents join in parallel)`);
+}
+
 async function main(): Promise<void> {
   if (sections.has("toolchain")) toolchainFigures();
   if (sections.has("preview")) previewFigures(toolchainEnv());
@@ -327,6 +362,7 @@ async function main(): Promise<void> {
   if (sections.has("mcp")) mcpFigures(toolchainEnv());
   if (sections.has("policy")) policyFigures(toolchainEnv());
   if (sections.has("dr")) await drFigures();
+  if (sections.has("cluster")) await clusterFigures(toolchainEnv());
 }
 
 main().catch((err: unknown) => {

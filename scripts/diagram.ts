@@ -93,7 +93,10 @@ export function renderArchitecture(steps: readonly GraphStep[]): string {
       const chart = String(state.inputs?.["chart"]).split("/").at(-1)!.replace(`-${version}`, "");
       node.charts.add(`${chart} ${version}`);
     }
-    for (const dep of state.dependencies ?? []) {
+    // What the resource depends on, and what its provider depends on (the cluster's kubeconfig).
+    const providerUrn = state.provider?.split("::").slice(0, -1).join("::");
+    const providerDeps = providerUrn ? (states.get(providerUrn)?.dependencies ?? []) : [];
+    for (const dep of [...(state.dependencies ?? []), ...providerDeps]) {
       const from = topOf(dep) ?? dep;
       if (from !== top && nodes.has(from)) edges.add(`${id(nameOf(from))} --> ${id(node.name)}`);
     }
@@ -116,7 +119,8 @@ export function renderArchitecture(steps: readonly GraphStep[]): string {
   }
 
   const out = ["flowchart LR"];
-  out.push(`  subgraph cluster["Kubernetes cluster (k3s)"]`);
+  // Not `cluster`: that is the cluster layer's own component (a node of the diagram).
+  out.push(`  subgraph k8s["Kubernetes cluster (k3s)"]`);
   for (const n of clusterWide) out.push(`    ${label(n)}`);
   for (const ns of [...byNamespace.keys()].sort()) {
     out.push(`    subgraph ns_${id(ns)}["namespace ${ns}"]`);

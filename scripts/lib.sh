@@ -86,6 +86,8 @@ ensure_system_tools() {
     # The disaster-recovery drill: a PostgreSQL server and the Barman Cloud tools the CNPG plugin runs.
     compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
     command -v barman-cloud-wal-restore >/dev/null || missing+=(barman-cli-cloud)
+    # The k3s stand-in on those hosts (test/fixtures/k3s-standin) builds Node objects with jq.
+    command -v jq >/dev/null || missing+=(jq)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { namespacePlan, PlatformNamespaces } from "../components/platform";
 import { sophiaCollections, WeaviateCollections } from "../components/weaviate";
+import { createCluster } from "./cluster";
 import { loadConfig } from "./config/load";
 import { createKubernetesProvider, kubeconfigFor } from "./kubernetes-provider";
 import { registrarRecords } from "./dns-records";
@@ -26,12 +27,13 @@ for (const layer of pendingLayers(settings)) {
   void pulumi.log.warn(`${layer.key}: enabled in config but ${layer.reason}; nothing is deployed for it`);
 }
 
-// GPU nodes rented from Lambda Cloud. Their `nodes` (address, arch) are what the k3s layer
-// bootstraps once it is wired here.
+// GPU nodes rented from Lambda Cloud (`machine.source: lambda`). Bootstrapping them with k3s is not
+// wired yet: a stack with such nodes warns and keeps its Kubernetes layer on `target: kubeconfig`.
 lambdaMachines(config);
 
-// No cluster layer yet: the kubeconfig comes from the target (secret or local file).
-const targetKubeconfig = kubeconfigFor(config, undefined);
+// The cluster layer (k3s over SSH) on `existing` machines; `kubernetes.target: cluster` applies to it.
+const cluster = createCluster(config);
+const targetKubeconfig = kubeconfigFor(config, cluster?.kubeconfig);
 const k8sProvider = createKubernetesProvider("kubernetes", config, targetKubeconfig);
 const namespaces = k8sProvider
   ? new PlatformNamespaces(

@@ -2,6 +2,7 @@
  * Which layers this program builds so far. A layer enabled in config but not built yet is reported
  * at every preview and update (never silently ignored), naming the issue that builds it.
  */
+import { pendingMachines } from "./cluster-nodes";
 import type { Settings } from "./config/schema";
 
 export interface PendingLayer {
@@ -10,13 +11,14 @@ export interface PendingLayer {
 }
 
 const pendingIssues: Record<string, string> = {
-  cluster: "GPU nodes and k3s (issue #3)",
+  cluster: "Lambda Cloud machines are launched, but k3s on them is not wired yet (issue 20)",
 };
 
 /** Enabled layers whose components are not built yet. */
 export function pendingLayers(s: Settings): PendingLayer[] {
   const enabled: Record<string, boolean> = {
-    cluster: s.cluster.mode !== "skip",
+    // k3s on `existing` machines is built; on machines Lambda Cloud launches it is not wired yet.
+    cluster: pendingMachines(s).length > 0,
   };
   return Object.entries(enabled)
     .filter(([, on]) => on)

@@ -187,6 +187,21 @@ export const SERVERS = {
       env: "SOPHIA_HELM",
     },
   ],
+  /**
+   * kubectl at the API server's version, for the cluster rehearsal (test/integration/cluster-rehearsal.test.ts):
+   * the node scripts drain, delete and label nodes with it on the test hosts.
+   */
+  kubectl: [
+    {
+      name: "kubectl",
+      version: "1.33.13",
+      wrapper: "kubectl",
+      main: "k8s.io/kubernetes/cmd/kubectl",
+      binary: "kubectl",
+      ldflags: kubeVersionFlags,
+      env: "SOPHIA_KUBECTL",
+    },
+  ],
   /** Weaviate for the dev stack and the collection tests (reports its version from its embedded API spec). */
   weaviate: [
     {
@@ -229,7 +244,7 @@ export const SERVERS = {
  */
 export const GROUP_SETS = {
   main: ["kube", "weaviate", "manifests"],
-  test: ["kube", "weaviate", "manifests", "gitleaks", "actionlint", "seaweedfs", "helm"],
+  test: ["kube", "weaviate", "manifests", "gitleaks", "actionlint", "seaweedfs", "helm", "kubectl"],
 };
 
 /**

@@ -9,8 +9,10 @@ import { validateFrontend, type FrontendSpec } from "../../components/frontend/f
 import { hostName, PUBLIC_HOSTS } from "../../components/ingress/ingress-objects";
 import { validateLambdaMachine } from "../../components/lambda/lambda-node";
 import { CHARTS, mirrorEntry, type ChartPin } from "../../components/charts/chart-release";
+import { validateClusterNodes } from "../../components/cluster/k3s-config";
 import { resolveCatalog } from "../../components/mcp/catalog";
 import { PASSWORD_FORBIDDEN } from "../../components/redis/redis-config";
+import { clusterShape } from "../cluster-nodes";
 import { PROJECT_ROOT } from "../local-files";
 import type { ConfigProblem } from "./load";
 import { WORKLOAD_CLASSES, type Settings } from "./schema";
@@ -69,33 +71,11 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
 
   if (s.cluster.mode === "k3s") {
     const nodes = s.cluster.nodes;
-    const seen = new Set<string>();
-    for (const n of nodes) {
-      if (seen.has(n.name)) add("cluster.nodes", `has two nodes named "${n.name}"`, "give every node a unique name");
-      seen.add(n.name);
-    }
-    if (nodes[0]?.role !== "server") {
-      add("cluster.nodes.0.role", "must be server: the first node initialises the cluster", "list a server node first");
-    }
-    const servers = nodes.filter((n) => n.role === "server");
-    if (servers.length > 1) {
-      if (!s.cluster.privateNetwork) {
-        add(
-          "cluster.privateNetwork",
-          `is false but there are ${servers.length} servers; an embedded-etcd HA control plane needs servers on a shared private network`,
-          "set cluster.privateNetwork: true with each server's machine.privateAddress, or keep a single server",
-        );
-      } else {
-        for (const srv of servers) {
-          if (srv.machine.source !== "existing" || !srv.machine.privateAddress) {
-            add(
-              `cluster.nodes.${nodes.indexOf(srv)}.machine.privateAddress`,
-              `is missing for server "${srv.name}" (cluster.privateNetwork is true)`,
-              "give every server its private address",
-            );
-          }
-        }
-      }
+    // The component's own rules (duplicate names, a server first, HA only over a private network,
+    // architectures); its paths are relative to the cluster section.
+    for (const p of validateClusterNodes(clusterShape(s.cluster))) {
+      const path = p.path.replace(/^(nodes\.\d+)\.privateAddress$/, "$1.machine.privateAddress");
+      add(`cluster.${path}`, p.message, p.fix);
     }
     const classes = new Set(nodes.map((n) => n.class));
     for (const workload of WORKLOAD_CLASSES) {

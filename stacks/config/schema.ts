@@ -44,6 +44,17 @@ const existingNode = z
     address: z.string().min(1).describe("Public address (IP or DNS name) the SSH connection and k3s use."),
     sshUser: z.string().min(1).default("ubuntu").describe("SSH user with passwordless sudo."),
     privateAddress: z.string().optional().describe("Address on a private network shared with the other servers."),
+    hostKey: z
+      .string()
+      .regex(
+        /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,2}$/,
+        "must be an OpenSSH public key line",
+      )
+      .optional()
+      .describe(
+        "The machine's SSH host key (`ssh-ed25519 AAAA…`, from `/etc/ssh/ssh_host_ed25519_key.pub`). " +
+          "Omitted: the key seen at the first connection is recorded and required from then on.",
+      ),
   })
   .describe("A given machine.");
 
@@ -68,6 +79,10 @@ const clusterNode = z.strictObject({
   name: k8sName.describe("Node name (also the Kubernetes node name); a stable key, never an index."),
   class: nodeClass.describe("GPU class: `gh200` (arm64), `a100`, `a6000` or `rtx6000`."),
   role: z.enum(["server", "agent"]).describe("k3s role. The first server initialises the cluster."),
+  arch: z
+    .enum(["amd64", "arm64"])
+    .optional()
+    .describe("CPU architecture; defaults to the class's (`gh200`: arm64, the others amd64)."),
   machine: z.discriminatedUnion("source", [existingNode, lambdaNode]).describe("Where the machine comes from."),
   workloads: z
     .array(workloadClass)
@@ -92,6 +107,27 @@ const cluster = z
         .default(false)
         .describe("Servers share a private network (required for more than one server: embedded etcd)."),
       nodes: z.array(clusterNode).min(1).describe("The machines, one entry per node."),
+      tlsSans: z
+        .array(z.string().min(1))
+        .default([])
+        .describe("Extra names for the API server certificate (the servers' addresses are always in)."),
+      install: z
+        .discriminatedUnion("mode", [
+          z.strictObject({
+            mode: z.literal("download").describe("Each node downloads the pinned release from GitHub."),
+          }),
+          z.strictObject({
+            mode: z.literal("airgap").describe("Copied over SSH (air-gapped nodes)."),
+            directory: z
+              .string()
+              .min(1)
+              .describe(
+                "Directory with the release's `k3s` / `k3s-arm64` and `sha256sum-<arch>.txt`, relative to the project.",
+              ),
+          }),
+        ])
+        .default({ mode: "download" })
+        .describe("Where the k3s binary comes from; it is verified against the release's checksum file either way."),
     }),
   ])
   .default({ mode: "skip" })

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { utils } from "ssh2";
+import { utils as sshUtils } from "ssh2";
 import { parse } from "yaml";
 
 import { parseConfig } from "../../stacks/config/load";
@@ -23,17 +23,25 @@ interface Leaf {
   readonly secret: boolean;
 }
 
-/** A private key generated once per test process: the program derives the public key to register. */
-let fixtureSshKey: string | undefined;
+let sshKey: string | undefined;
 
 /**
- * A fixture for each secret path; kubeconfigs and SSH private keys must parse, so they get a real
- * (unreachable) kubeconfig and a freshly generated key.
+ * A throwaway OpenSSH key, generated once per test process (never committed: the SSH providers parse
+ * the key when a preview checks them, so a placeholder string would not do).
+ */
+function fixtureSshKey(): string {
+  sshKey ??= sshUtils.generateKeyPairSync("ed25519").private;
+  return sshKey;
+}
+
+/**
+ * A fixture for each secret path; kubeconfigs must parse, so they get a real (unreachable) one, and
+ * SSH keys a real throwaway key.
  */
 export function fixtureSecret(path: string): string {
+  if (path.endsWith("sshPrivateKey")) return fixtureSshKey();
   if (path.endsWith("kubeconfig"))
     return readFileSync(join(repoRoot, "test", "fixtures", "unreachable-kubeconfig.yaml"), "utf8");
-  if (path.endsWith("sshPrivateKey")) return (fixtureSshKey ??= utils.generateKeyPairSync("ed25519").private);
   return `fixture-${path.replace(/[^A-Za-z0-9]/g, "-")}-value`;
 }
 

@@ -95,12 +95,20 @@ export class PulumiWorkspace {
    * Like `pulumi`, without blocking the event loop: for long runs (up, refresh, destroy), so the
    * test worker keeps answering its runner while the engine works.
    */
-  run(args: string[], opts: { env?: Record<string, string> } = {}): Promise<RunResult> {
+  run(
+    args: string[],
+    opts: { env?: Record<string, string>; onStart?: (kill: (signal: NodeJS.Signals) => void) => void } = {},
+  ): Promise<RunResult> {
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       const child = spawn("pulumi", [...args, "--non-interactive"], {
         cwd: this.project,
         env: { ...this.env, ...opts.env },
+        // Its own process group when the caller may kill it: the engine and every plugin it started.
+        detached: opts.onStart !== undefined,
+      });
+      opts.onStart?.((signal) => {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
       });
       let stdout = "";
       let stderr = "";

@@ -73,8 +73,10 @@ async function render(stack: "production" | "staging"): Promise<k8s.KubernetesOb
     const dir = join(ws.dir, "manifests");
     ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:kubernetes.target", "render"]);
     ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:kubernetes.renderDirectory", dir]);
-    // Only the Kubernetes layer is rendered: Weaviate Cloud is unreachable from here.
+    // Only the Kubernetes layer is rendered: Weaviate Cloud is unreachable from here, and the
+    // cluster layer's machines are real public addresses no test may dial.
     ws.must(["config", "rm", "--stack", stack, "sophia-infra:weaviate"]);
+    ws.must(["config", "rm", "--stack", stack, "sophia-infra:cluster"]);
     await ws.mustRun(["up", "--stack", stack, "--yes", "--skip-preview", "--suppress-progress"]);
     const walk = (d: string): string[] =>
       readdirSync(d, { withFileTypes: true }).flatMap((e) =>

@@ -321,18 +321,19 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
         : "https://acme-staging-v02.api.letsencrypt.org/directory",
     );
     // The Lambda Cloud nodes: the stack's SSH key and one instance per node, with its instance type.
-    const lambdaNodes =
+    // Production's machines are given (`existing`) until k3s on launched machines is wired.
+    const lambdaNodes: Record<string, string> =
       stack === "production"
-        ? {
-            "sophia-ai-core": "gpu_1x_gh200",
-            "sophia-mcp-orchestrator": "gpu_1x_a6000",
-            "sophia-data-pipeline": "gpu_1x_a100",
-            "sophia-production": "gpu_1x_rtx6000",
-          }
+        ? {}
         : { "sophia-staging-core": "gpu_1x_gh200", "sophia-staging-services": "gpu_1x_a6000" };
     const dynamic = steps.filter((s) => s.newState?.type.startsWith("pulumi-nodejs:dynamic/sophia-lambda:"));
     expect(dynamic.map((s) => `${s.newState?.type.split(":").at(-1)}::${s.urn.split("::").at(-1)}`).sort()).toEqual(
-      ["LambdaSshKey::lambda-ssh-key", ...Object.keys(lambdaNodes).map((n) => `LambdaInstance::lambda-${n}`)].sort(),
+      stack === "production"
+        ? []
+        : [
+            "LambdaSshKey::lambda-ssh-key",
+            ...Object.keys(lambdaNodes).map((n) => `LambdaInstance::lambda-${n}`),
+          ].sort(),
     );
     for (const [name, type] of Object.entries(lambdaNodes)) {
       const inputs = dynamic.find((s) => s.urn.endsWith(`::lambda-${name}`))?.newState?.inputs;
@@ -351,6 +352,51 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
     ]);
     expect(warnings.some((w) => w.includes("frontend"))).toBe(false);
     expect((preview.steps ?? []).filter((s) => s.urn.includes("vercel"))).toEqual([]);
+    // The cluster layer: production's four given machines bootstrapped into k3s (server first);
+    // staging's machines are launched from Lambda Cloud, where k3s is not wired yet.
+    const clusterSteps = steps.filter((s) => s.urn.split("::").at(-1)!.startsWith("cluster"));
+    if (stack === "production") {
+      const perNode = [
+        "ssh",
+        ...["k3s-lib.sh", "k3s-install.sh", "k3s-node.sh", "k3s-uninstall.sh", "config.yaml", "k3s-version"].map(
+          (f) => `file-${f}`,
+        ),
+        "install",
+        "node",
+        "labels",
+        "upgrade",
+      ];
+      const agents = ["sophia-mcp-orchestrator", "sophia-data-pipeline", "sophia-production"];
+      expect(clusterSteps.map((s) => s.urn.split("::").at(-1)).sort()).toEqual(
+        [
+          "cluster",
+          "cluster-token",
+          "cluster-agent-token",
+          "cluster-kubeconfig",
+          ...perNode.map((p) => `cluster-sophia-ai-core-${p}`),
+          ...agents.flatMap((a) => [...perNode, "membership", "drain", "uncordon"].map((p) => `cluster-${a}-${p}`)),
+        ].sort(),
+      );
+      const input = (name: string, key: string) =>
+        clusterSteps.find((s) => s.urn.endsWith(`::${name}`))?.newState?.inputs?.[key];
+      expect(input("cluster-sophia-ai-core-install", "create")).toBe(
+        "sudo -n bash /var/lib/rancher/sophia/k3s-install.sh install server arm64 download",
+      );
+      expect(String(input("cluster-sophia-production-file-config.yaml", "content"))).toContain(
+        "server: https://192.222.58.232:6443\n",
+      );
+      const dependsOn = (name: string) =>
+        clusterSteps.find((s) => s.urn.endsWith(`::${name}`))?.newState?.dependencies ?? [];
+      for (const a of agents) {
+        expect(dependsOn(`cluster-${a}-install`)).toContain(
+          clusterSteps.find((s) => s.urn.endsWith("::cluster-sophia-ai-core-install"))?.urn,
+        );
+      }
+      expect(warnings.some((w) => w.startsWith("cluster:"))).toBe(false);
+    } else {
+      expect(clusterSteps).toEqual([]);
+      expect(warnings.some((w) => w.includes("cluster: enabled in config but not built yet: Lambda Cloud"))).toBe(true);
+    }
     expect(warnings.some((w) => /(postgres|mcp|backend): enabled/.test(w))).toBe(false);
     // The applications: 16 MCP servers behind the gateway, the backend, 5 GPU functions.
     const deployments = creates.filter((u) => u.startsWith("kubernetes:apps/v1:Deployment::"));

@@ -70,13 +70,16 @@ describe("the committed stack files", () => {
       const result = parseConfig(toRawConfig(file.config, resolveEscConfig(stack)));
       if (!result.ok) throw new Error(formatProblems(stack, result.problems));
       expect(result.config.settings.environment).toBe(stack);
-      expect(result.config.settings.kubernetes.target).toBe("kubeconfig");
+      // Production runs on its own k3s cluster; staging's machines come from Lambda Cloud (not built
+      // yet), so its objects go to the ESC kubeconfig meanwhile.
+      expect(result.config.settings.kubernetes.target).toBe(stack === "production" ? "cluster" : "kubeconfig");
+      expect(result.config.settings.cluster.mode).toBe("k3s");
     });
 
     it(`${stack} without its ESC environment names every missing secret`, () => {
       const file = readStackFile(stack);
       const paths = problems(toRawConfig(file.config)).map((p) => p.path);
-      expect(paths).toContain("sophia-infra:kubeconfig");
+      expect(paths).toContain(stack === "production" ? "sophia-infra:sshPrivateKey" : "sophia-infra:kubeconfig");
       expect(paths).toContain("sophia-infra:weaviateApiKey");
       expect(paths).toContain("sophia-infra:vercelApiToken");
       expect(paths).toContain("sophia-infra:vercelTeam");
@@ -98,6 +101,16 @@ describe("the committed stack files", () => {
     expect(staging.ingress.acme).toBe("staging");
     expect(prod.frontend).toMatchObject({ mode: "vercel", domains: ["sophia-intel.ai", "app.sophia-intel.ai"] });
     expect(staging.frontend).toMatchObject({ mode: "vercel", domains: ["staging.sophia-intel.ai"] });
+    // The plan's production topology, given by address: a GH200 server and three agents.
+    expect(prod.cluster.mode === "k3s" && prod.cluster.nodes.map((n) => [n.name, n.class, n.role])).toEqual([
+      ["sophia-ai-core", "gh200", "server"],
+      ["sophia-mcp-orchestrator", "a6000", "agent"],
+      ["sophia-data-pipeline", "a100", "agent"],
+      ["sophia-production", "rtx6000", "agent"],
+    ]);
+    expect(staging.cluster.mode === "k3s" && staging.cluster.nodes.every((n) => n.machine.source === "lambda")).toBe(
+      true,
+    );
   });
 });
 
@@ -217,6 +230,36 @@ describe("cross-field rules", () => {
     );
     expect(found.map((p) => p.path)).toEqual(["sophia-infra:placement.mcp"]);
     expect(found[0]?.fix).toBe("add a a6000 node or map mcp to one of: gh200, a100, rtx6000");
+  });
+
+  it("a GH200 node declared amd64, and duplicate names, are reported with their paths", () => {
+    const nodes = [{ ...node("core", "gh200", "server"), arch: "amd64" }, ...allClasses.slice(1), node("etl", "a100")];
+    const found = problems(raw({ "sophia-infra:cluster": k3s(nodes), ...ssh }, ["sophia-infra:sshPrivateKey"]));
+    expect(found.map((p) => [p.path, p.message])).toEqual([
+      ["sophia-infra:cluster.nodes.0.arch", "is amd64 but gh200 machines are arm64"],
+      ["sophia-infra:cluster.nodes.4.name", '"etl" is also node 1\'s name'],
+    ]);
+  });
+
+  it("two servers on a private network without one's private address name that machine's key", () => {
+    const nodes = [
+      { ...node("core", "gh200", "server"), machine: { source: "existing", address: "a", privateAddress: "10.0.0.1" } },
+      node("core-2", "gh200", "server"),
+      ...allClasses.slice(1),
+    ];
+    const found = problems(
+      raw({ "sophia-infra:cluster": { ...k3s(nodes), privateNetwork: true }, ...ssh }, ["sophia-infra:sshPrivateKey"]),
+    );
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:cluster.nodes.1.machine.privateAddress"]);
+  });
+
+  it("a host key that is not an OpenSSH public key line is refused", () => {
+    const nodes = [
+      { ...node("core", "gh200", "server"), machine: { source: "existing", address: "a", hostKey: "AAAA" } },
+      ...allClasses.slice(1),
+    ];
+    const found = problems(raw({ "sophia-infra:cluster": k3s(nodes), ...ssh }, ["sophia-infra:sshPrivateKey"]));
+    expect(found.map((p) => p.path)).toEqual(["sophia-infra:cluster.nodes.0.machine.hostKey"]);
   });
 
   it("a valid four-class cluster parses", () => {

@@ -17,7 +17,20 @@ function step(urn: string, state: Omit<NonNullable<GraphStep["newState"]>, "type
 
 const steps: GraphStep[] = [
   step(stack, {}),
-  step(`${base}pulumi:providers:kubernetes::kubernetes`, { custom: true, parent: stack }),
+  step(`${base}sophia:cluster:K3sCluster::cluster`, { parent: stack }),
+  step(`${base}sophia:cluster:K3sCluster$pulumi-nodejs:dynamic/sophia-remote:RemoteCommand::cluster-kubeconfig`, {
+    custom: true,
+    parent: `${base}sophia:cluster:K3sCluster::cluster`,
+    provider: dynamic,
+  }),
+  step(`${base}pulumi:providers:kubernetes::kubernetes`, {
+    custom: true,
+    parent: stack,
+    // The provider's kubeconfig comes from the cluster layer.
+    dependencies: [
+      `${base}sophia:cluster:K3sCluster$pulumi-nodejs:dynamic/sophia-remote:RemoteCommand::cluster-kubeconfig`,
+    ],
+  }),
   step(`${base}sophia:platform:PlatformNamespaces::platform`, { parent: stack }),
   step(`${base}sophia:platform:PlatformNamespaces$kubernetes:core/v1:Namespace::platform-data`, {
     custom: true,
@@ -48,11 +61,11 @@ const steps: GraphStep[] = [
 ];
 
 describe("renderArchitecture", () => {
-  it("draws components in their namespaces, charts by name, edges from dependencies", () => {
+  it("draws components in their namespaces, charts by name, edges from dependencies and providers", () => {
     expect(renderArchitecture(steps)).toBe(
       [
         "flowchart LR",
-        '  subgraph cluster["Kubernetes cluster (k3s)"]',
+        '  subgraph k8s["Kubernetes cluster (k3s)"]',
         '    platform["<b>platform</b><br/>PlatformNamespaces · 1 resources"]',
         '    subgraph ns_monitoring["namespace monitoring"]',
         '      monitoring["<b>monitoring</b><br/>Monitoring · 1 resources<br/>charts: loki 6.46.0"]',
@@ -61,7 +74,11 @@ describe("renderArchitecture", () => {
         '      postgres["<b>postgres</b><br/>PostgresCluster · 1 resources"]',
         "    end",
         "  end",
+        '  cluster["<b>cluster</b><br/>K3sCluster · 1 resources"]',
         '  weaviate["<b>weaviate</b><br/>WeaviateCollections · 1 resources"]',
+        "  cluster --> monitoring",
+        "  cluster --> platform",
+        "  cluster --> postgres",
         "  platform --> postgres",
         "",
       ].join("\n"),
