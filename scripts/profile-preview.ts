@@ -1,0 +1,150 @@
+/**
+ * Where one `pulumi preview` spends its time (issue 18; not a test). Runs a preview of a stack (ESC
+ * resolved with fixtures, stand-in charts, as the tests do) with the Node.js processes under
+ * `--cpu-prof`, and prints:
+ *   - the wall time, and the engine's own timeline from its log (`-v=9`, glog timestamps): when the
+ *     language host, the program and the Kubernetes plugin started, the first and last resource
+ *     registration, the program's exit;
+ *   - per Node.js process (the program; the policy pack with `--policy-pack`): CPU time by what ran
+ *     (the TypeScript compiler, ts-node, Node's module loader, each package, our own code, GC) and
+ *     by phase (loading modules before the first registration, then registering).
+ * Usage: scripts/bench.sh is the figure of record; this explains it:
+ *   node_modules/.bin/tsx scripts/profile-preview.ts [--stack production] [--policy] [--keep DIR]
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { POLICY_PACK } from "../test/harness/policy";
+import { prepareEscStack, PulumiWorkspace, toolchainEnv } from "../test/harness/pulumi";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const stack = (flag("--stack") ?? "production") as "production" | "staging";
+const withPolicy = args.includes("--policy");
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** What a profile node's code is: the package it belongs to, or a runtime category. */
+export function category(url: string, fn: string): string {
+  if (fn === "(garbage collector)") return "garbage collection";
+  if (fn === "(idle)") return "idle (waiting for the engine)";
+  if (fn === "(program)") return "V8 native (parsing, compiling JS)";
+  if (!url) return "native builtins";
+  if (url.includes("/typescript/")) return "TypeScript compiler";
+  if (url.includes("/ts-node/")) return "ts-node";
+  if (url.includes("internal/modules")) return "Node module loader";
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(url);
+  if (pkg) return pkg[1]!;
+  if (url.startsWith("node:")) return "Node internals";
+  if (/\/(stacks|components|policy)\//.test(url)) return "our program";
+  return "other";
+}
+
+function summarise(file: string): void {
+  const p = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  // Phase boundary: the first sample inside the SDK's registerResource (module loading is over).
+  const inRegister = new Set<number>();
+  const mark = (id: number, inside: boolean) => {
+    const n = byId.get(id)!;
+    const here = inside || n.callFrame.functionName === "registerResource";
+    if (here) inRegister.add(id);
+    for (const c of n.children ?? []) mark(c, here);
+  };
+  mark(p.nodes[0]!.id, false);
+  const cats = new Map<string, number>();
+  let t = 0;
+  let firstRegister: number | undefined;
+  let total = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = p.timeDeltas[i] ?? 0;
+    t += dt;
+    const n = byId.get(p.samples[i]!)!;
+    if (firstRegister === undefined && inRegister.has(n.id)) firstRegister = t;
+    const c = category(n.callFrame.url, n.callFrame.functionName);
+    cats.set(c, (cats.get(c) ?? 0) + dt);
+    total += dt;
+  }
+  const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(6)} ms`;
+  console.log(`  ${file.split("/").at(-1)}: ${ms(p.endTime - p.startTime)} from Node's start to exit`);
+  if (firstRegister !== undefined)
+    console.log(`    first registerResource at ${ms(firstRegister)} (before it: loading and evaluating modules)`);
+  for (const [c, us] of [...cats].sort((a, b) => b[1] - a[1]).slice(0, 16))
+    console.log(`    ${ms(us)} ${((100 * us) / total).toFixed(1).padStart(5)}%  ${c}`);
+}
+
+/** glog lines: `I1204 19:20:00.123456 ...`; the engine events worth placing on a timeline. */
+const EVENTS: [string, RegExp][] = [
+  ["language host started", /langruntime_plugin.*(NewLanguageRuntime|Launching)|language runtime plugin/i],
+  ["program started (RunRequest)", /RunRequest|langhost\.Run\(/],
+  ["kubernetes plugin loaded", /plugin.*kubernetes.*(loaded|Launching|started)/i],
+  ["first RegisterResource", /RegisterResource\(/],
+  ["program finished", /langhost\.Run\(.*\) success|RunResponse|Run\(\) finished/i],
+];
+
+function engineTimeline(stderr: string, startedAt: Date): void {
+  const lines = stderr.split("\n");
+  const stamp = (line: string) => {
+    const m = /^[IWE]\d{4} (\d\d):(\d\d):(\d\d\.\d+)/.exec(line);
+    if (!m) return undefined;
+    const d = new Date(startedAt);
+    d.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
+    return (d.getTime() + Number(m[3]) * 1000 - startedAt.getTime()) / 1000;
+  };
+  let last: number | undefined;
+  let lastRegister: number | undefined;
+  let registers = 0;
+  for (const line of lines) {
+    const s = stamp(line);
+    if (s === undefined) continue;
+    last = s;
+    if (/RegisterResource\(/.test(line)) {
+      registers++;
+      lastRegister = s;
+    }
+  }
+  for (const [name, re] of EVENTS) {
+    const line = lines.find((l) => re.test(l) && stamp(l) !== undefined);
+    if (line) console.log(`  ${stamp(line)!.toFixed(2).padStart(6)} s  ${name}`);
+  }
+  if (lastRegister !== undefined)
+    console.log(`  ${lastRegister.toFixed(2).padStart(6)} s  last RegisterResource (${registers} log lines)`);
+  if (last !== undefined) console.log(`  ${last.toFixed(2).padStart(6)} s  last engine log line`);
+}
+
+function main(): void {
+  const keep = flag("--keep");
+  const dir = keep ?? mkdtempSync(join(tmpdir(), "sophia-profile-"));
+  mkdirSync(join(dir, "cpu"), { recursive: true });
+  const ws = new PulumiWorkspace(toolchainEnv(), { passphrase: "profile" });
+  try {
+    prepareEscStack(ws, stack);
+    const extra = withPolicy ? ["--policy-pack", POLICY_PACK] : [];
+    const startedAt = new Date();
+    const r = ws.pulumi(["preview", "--stack", stack, "--logtostderr", "-v=9", ...extra], {
+      env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(dir, "cpu")}` },
+    });
+    writeFileSync(join(dir, "engine.log"), r.stderr);
+    if (r.code !== 0) throw new Error(`preview failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    console.log(`${stack} preview${withPolicy ? " with the policy pack" : ""}: ${r.seconds.toFixed(2)} s wall`);
+    console.log("engine timeline (seconds after the CLI started, from its -v=9 log):");
+    engineTimeline(r.stderr, startedAt);
+    console.log("Node.js processes (CPU profiles):");
+    for (const f of readdirSync(join(dir, "cpu")).sort()) summarise(join(dir, "cpu", f));
+    if (keep) console.log(`profiles and logs kept in ${dir}`);
+  } finally {
+    ws.cleanup();
+  }
+}
+
+main();
