@@ -8,15 +8,20 @@
  *   - per Node.js process (the program; the policy pack with `--policy-pack`): CPU time by what ran
  *     (the TypeScript compiler, ts-node, Node's module loader, each package, our own code, GC) and
  *     by phase (loading modules before the first registration, then registering).
+ * It profiles the program as it runs now (its ahead-of-time build, the pack from its build) and then,
+ * in the same workspace, as it ran before issue 18 (`stacks/index.ts` through ts-node, the pack
+ * through the SDK's run-policy-pack with type checking), back to back so the two compare on a
+ * shared machine.
  * Usage: scripts/bench.sh is the figure of record; this explains it:
  *   node_modules/.bin/tsx scripts/profile-preview.ts [--stack production] [--policy] [--keep DIR]
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { POLICY_PACK } from "../test/harness/policy";
-import { prepareEscStack, PulumiWorkspace, toolchainEnv } from "../test/harness/pulumi";
+import { prepareEscStack, PulumiWorkspace, runFromSources, toolchainEnv } from "../test/harness/pulumi";
+import { repoRoot } from "../test/harness/stack-config";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -122,25 +127,48 @@ function engineTimeline(stderr: string, startedAt: Date): void {
   if (last !== undefined) console.log(`  ${last.toFixed(2).padStart(6)} s  last engine log line`);
 }
 
+/** The pack's launcher as it was before issue 18: the SDK's run-policy-pack, ts-node type-checking the sources. */
+function sourcePackLauncher(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(repoRoot, "policy", "PulumiPolicy.yaml"), join(dir, "PulumiPolicy.yaml"));
+  const launcher = join(dir, "analyzer");
+  const policy = join(repoRoot, "policy");
+  writeFileSync(
+    launcher,
+    `#!/bin/sh\ncd "${policy}"\nexec node node_modules/@pulumi/pulumi/cmd/run-policy-pack "$1" .\n`,
+  );
+  chmodSync(launcher, 0o755);
+  return launcher;
+}
+
+function profileOnce(ws: PulumiWorkspace, dir: string, label: string, pack: string | undefined): void {
+  const cpu = join(dir, label, "cpu");
+  mkdirSync(cpu, { recursive: true });
+  const extra = pack ? ["--policy-pack", pack] : [];
+  const startedAt = new Date();
+  const r = ws.pulumi(["preview", "--stack", stack, "--logtostderr", "-v=9", ...extra], {
+    env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpu}` },
+  });
+  writeFileSync(join(dir, label, "engine.log"), r.stderr);
+  if (r.code !== 0) throw new Error(`preview failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  console.log(
+    `== ${label}: ${stack} preview${pack ? " with the policy pack" : ""}: ${r.seconds.toFixed(2)} s wall (-v=9 logging on)`,
+  );
+  console.log("engine timeline (seconds after the CLI started, from its -v=9 log):");
+  engineTimeline(r.stderr, startedAt);
+  console.log("Node.js processes (CPU profiles):");
+  for (const f of readdirSync(cpu).sort()) summarise(join(cpu, f));
+}
+
 function main(): void {
   const keep = flag("--keep");
   const dir = keep ?? mkdtempSync(join(tmpdir(), "sophia-profile-"));
-  mkdirSync(join(dir, "cpu"), { recursive: true });
   const ws = new PulumiWorkspace(toolchainEnv(), { passphrase: "profile" });
   try {
     prepareEscStack(ws, stack);
-    const extra = withPolicy ? ["--policy-pack", POLICY_PACK] : [];
-    const startedAt = new Date();
-    const r = ws.pulumi(["preview", "--stack", stack, "--logtostderr", "-v=9", ...extra], {
-      env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(dir, "cpu")}` },
-    });
-    writeFileSync(join(dir, "engine.log"), r.stderr);
-    if (r.code !== 0) throw new Error(`preview failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-    console.log(`${stack} preview${withPolicy ? " with the policy pack" : ""}: ${r.seconds.toFixed(2)} s wall`);
-    console.log("engine timeline (seconds after the CLI started, from its -v=9 log):");
-    engineTimeline(r.stderr, startedAt);
-    console.log("Node.js processes (CPU profiles):");
-    for (const f of readdirSync(join(dir, "cpu")).sort()) summarise(join(dir, "cpu", f));
+    profileOnce(ws, dir, "after", withPolicy ? POLICY_PACK : undefined);
+    runFromSources(ws);
+    profileOnce(ws, dir, "before", withPolicy ? sourcePackLauncher(join(ws.dir, "source-pack")) : undefined);
     if (keep) console.log(`profiles and logs kept in ${dir}`);
   } finally {
     ws.cleanup();
