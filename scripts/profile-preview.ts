@@ -15,6 +15,7 @@
  * Usage: scripts/bench.sh is the figure of record; this explains it:
  *   node_modules/.bin/tsx scripts/profile-preview.ts [--stack production] [--policy] [--keep DIR]
  */
+import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -146,7 +147,8 @@ function profileOnce(ws: PulumiWorkspace, dir: string, label: string, pack: stri
   mkdirSync(cpu, { recursive: true });
   const extra = pack ? ["--policy-pack", pack] : [];
   const startedAt = new Date();
-  const r = ws.pulumi(["preview", "--stack", stack, "--logtostderr", "-v=9", ...extra], {
+  const engine = join(dir, label, "engine");
+  const r = ws.pulumi(["preview", "--stack", stack, "--logtostderr", "-v=9", `--profiling=${engine}`, ...extra], {
     env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpu}` },
   });
   writeFileSync(join(dir, label, "engine.log"), r.stderr);
@@ -158,6 +160,19 @@ function profileOnce(ws: PulumiWorkspace, dir: string, label: string, pack: stri
   engineTimeline(r.stderr, startedAt);
   console.log("Node.js processes (CPU profiles):");
   for (const f of readdirSync(cpu).sort()) summarise(join(cpu, f));
+  // The CLI's own CPU profile (the engine; not its plugins): the top functions by cumulative time.
+  for (const f of readdirSync(join(dir, label)).filter((f) => f.startsWith("engine.") && f.endsWith(".cpu"))) {
+    const top = spawnSync("go", ["tool", "pprof", "-top", "-cum", "-nodecount=25", join(dir, label, f)], {
+      encoding: "utf8",
+    });
+    console.log(`engine CPU profile (${f}):`);
+    console.log(
+      top.stdout
+        .split("\n")
+        .map((l) => `    ${l}`)
+        .join("\n"),
+    );
+  }
 }
 
 function main(): void {
