@@ -1,25 +1,35 @@
 /**
  * Where one `pulumi preview` spends its time (issue 18; not a test). Runs a preview of a stack (ESC
- * resolved with fixtures, stand-in charts, as the tests do) with the Node.js processes under
- * `--cpu-prof`, and prints:
- *   - the wall time, and the engine's own timeline from its log (`-v=9`, glog timestamps): when the
- *     language host, the program and the Kubernetes plugin started, the first and last resource
- *     registration, the program's exit;
- *   - per Node.js process (the program; the policy pack with `--policy-pack`): CPU time by what ran
- *     (the TypeScript compiler, ts-node, Node's module loader, each package, our own code, GC) and
- *     by phase (loading modules before the first registration, then registering).
+ * resolved with fixtures, stand-in charts, as the tests do) with every Node.js process under the V8
+ * CPU profiler, and prints:
+ *   - the wall time; with `--log`, the engine's timeline from its `-v=9` log (which slows it): when
+ *     the pack, the language host, the program and the Kubernetes plugin started, the first and last
+ *     resource registration, the program's end;
+ *   - per Node.js process that exits by itself (the program; the engine kills the pack): CPU time by what ran
+ *     (the TypeScript compiler, ts-node, Node's module loader, each package, our own code, GC, idle);
+ *   - the engine's own CPU profile (`--profiling`, Go pprof), its top functions.
  * It profiles the program as it runs now (its ahead-of-time build, the pack from its build) and then,
  * in the same workspace, as it ran before issue 18 (`stacks/index.ts` through ts-node, the pack
  * through the SDK's run-policy-pack with type checking), back to back so the two compare on a
  * shared machine.
  * Usage: scripts/bench.sh is the figure of record; this explains it:
- *   node_modules/.bin/tsx scripts/profile-preview.ts [--stack production] [--policy] [--keep DIR]
+ *   node_modules/.bin/tsx scripts/profile-preview.ts [--stack production] [--policy] [--log] [--keep DIR]
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { manifestsDirectory } from "../components/manifests";
 import { POLICY_PACK } from "../test/harness/policy";
 import { prepareEscStack, PulumiWorkspace, runFromSources, toolchainEnv } from "../test/harness/pulumi";
 import { repoRoot } from "../test/harness/stack-config";
@@ -31,6 +41,8 @@ const flag = (name: string) => {
 };
 const stack = (flag("--stack") ?? "production") as "production" | "staging";
 const withPolicy = args.includes("--policy");
+// The engine's -v=9 log gives a timeline but costs the engine half its CPU: off unless asked.
+const withLog = args.includes("--log");
 
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
@@ -84,48 +96,49 @@ function summarise(file: string): void {
   const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(6)} ms`;
   console.log(`  ${file.split("/").at(-1)}: ${ms(p.endTime - p.startTime)} from Node's start to exit`);
   if (firstRegister !== undefined)
-    console.log(`    first registerResource at ${ms(firstRegister)} (before it: loading and evaluating modules)`);
+    console.log(`    first registerResource (the stack's own, before the program loads) at ${ms(firstRegister)}`);
   for (const [c, us] of [...cats].sort((a, b) => b[1] - a[1]).slice(0, 16))
     console.log(`    ${ms(us)} ${((100 * us) / total).toFixed(1).padStart(5)}%  ${c}`);
 }
 
-/** glog lines: `I1204 19:20:00.123456 ...`; the engine events worth placing on a timeline. */
+/** The engine's log (`-v=9`, one JSON object a line): the events worth placing on a timeline. */
 const EVENTS: [string, RegExp][] = [
-  ["language host started", /langruntime_plugin.*(NewLanguageRuntime|Launching)|language runtime plugin/i],
-  ["program started (RunRequest)", /RunRequest|langhost\.Run\(/],
-  ["kubernetes plugin loaded", /plugin.*kubernetes.*(loaded|Launching|started)/i],
-  ["first RegisterResource", /RegisterResource\(/],
-  ["program finished", /langhost\.Run\(.*\) success|RunResponse|Run\(\) finished/i],
+  ["policy pack launched", /Launching plugin .*\(analyzer\)/],
+  ["language host launched", /Launching plugin .*pulumi-language-nodejs/],
+  ["program run requested", /langhost\[nodejs\]\.Run\(.*executing/],
+  ["kubernetes plugin launched", /Launching plugin .*pulumi-resource-kubernetes/],
+  ["first resource registered", /RegisterResource\(/],
+  ["program finished", /langhost\[nodejs\]\.Run\(.*(success|failed)/],
+  ["update complete", /Update\(preview=true\) complete/],
 ];
 
 function engineTimeline(stderr: string, startedAt: Date): void {
-  const lines = stderr.split("\n");
-  const stamp = (line: string) => {
-    const m = /^[IWE]\d{4} (\d\d):(\d\d):(\d\d\.\d+)/.exec(line);
-    if (!m) return undefined;
-    const d = new Date(startedAt);
-    d.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
-    return (d.getTime() + Number(m[3]) * 1000 - startedAt.getTime()) / 1000;
-  };
-  let last: number | undefined;
-  let lastRegister: number | undefined;
-  let registers = 0;
-  for (const line of lines) {
-    const s = stamp(line);
-    if (s === undefined) continue;
-    last = s;
-    if (/RegisterResource\(/.test(line)) {
-      registers++;
-      lastRegister = s;
+  const entries: { t: number; msg: string }[] = [];
+  for (const line of stderr.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const e = JSON.parse(line) as { time?: string; msg?: string };
+      if (e.time && e.msg) entries.push({ t: (Date.parse(e.time) - startedAt.getTime()) / 1000, msg: e.msg });
+    } catch {
+      // a line that only looks like JSON
     }
   }
   for (const [name, re] of EVENTS) {
-    const line = lines.find((l) => re.test(l) && stamp(l) !== undefined);
-    if (line) console.log(`  ${stamp(line)!.toFixed(2).padStart(6)} s  ${name}`);
+    const e = entries.find((x) => re.test(x.msg));
+    if (e) console.log(`  ${e.t.toFixed(2).padStart(6)} s  ${name}`);
   }
-  if (lastRegister !== undefined)
-    console.log(`  ${lastRegister.toFixed(2).padStart(6)} s  last RegisterResource (${registers} log lines)`);
-  if (last !== undefined) console.log(`  ${last.toFixed(2).padStart(6)} s  last engine log line`);
+  const registers = entries.filter((x) => /RegisterResource\(/.test(x.msg));
+  if (registers.length > 0)
+    console.log(
+      `  ${registers.at(-1)!.t.toFixed(2).padStart(6)} s  last RegisterResource log line (${registers.length} lines)`,
+    );
+  if (entries.length > 0) console.log(`  ${entries.at(-1)!.t.toFixed(2).padStart(6)} s  last engine log line`);
+}
+
+/** A copy of the fetched manifests without the parsed JSON beside them (components/manifests.ts). */
+export function unparsedManifests(env: Record<string, string>, to: string): string {
+  cpSync(manifestsDirectory(env), to, { recursive: true, filter: (src) => !src.endsWith(".json") });
+  return to;
 }
 
 /** The pack's launcher as it was before issue 18: the SDK's run-policy-pack, ts-node type-checking the sources. */
@@ -142,27 +155,62 @@ function sourcePackLauncher(dir: string): string {
   return launcher;
 }
 
-function profileOnce(ws: PulumiWorkspace, dir: string, label: string, pack: string | undefined): void {
+/**
+ * A preload for every Node.js process of the run (NODE_OPTIONS, which may not carry --cpu-prof):
+ * it profiles the process through the inspector and writes the profile when it exits.
+ */
+function profilerPreload(dir: string, cpu: string): string {
+  const file = join(dir, "cpu-profiler.cjs");
+  writeFileSync(
+    file,
+    [
+      'const inspector = require("node:inspector");',
+      'const fs = require("node:fs");',
+      "const session = new inspector.Session();",
+      "session.connect();",
+      'session.post("Profiler.enable");',
+      'session.post("Profiler.setSamplingInterval", { interval: 1000 });',
+      'session.post("Profiler.start");',
+      'process.on("exit", () => {',
+      '  session.post("Profiler.stop", (err, r) => {',
+      `    if (!err) fs.writeFileSync(${JSON.stringify(cpu)} + "/" + process.pid + ".cpuprofile", JSON.stringify(r.profile));`,
+      "  });",
+      "});",
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+function profileOnce(
+  ws: PulumiWorkspace,
+  dir: string,
+  label: string,
+  pack: string | undefined,
+  env: Record<string, string> = {},
+): void {
   const cpu = join(dir, label, "cpu");
   mkdirSync(cpu, { recursive: true });
   const extra = pack ? ["--policy-pack", pack] : [];
   const startedAt = new Date();
   const engine = join(dir, label, "engine");
-  const r = ws.pulumi(["preview", "--stack", stack, "--logtostderr", "-v=9", `--profiling=${engine}`, ...extra], {
-    env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpu}` },
+  const log = withLog ? ["--logtostderr", "-v=9"] : [];
+  const r = ws.pulumi(["preview", "--stack", stack, ...log, `--profiling=${engine}`, ...extra], {
+    env: { NODE_OPTIONS: `--require ${profilerPreload(join(dir, label), cpu)}`, ...env },
   });
   writeFileSync(join(dir, label, "engine.log"), r.stderr);
   if (r.code !== 0) throw new Error(`preview failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-  console.log(
-    `== ${label}: ${stack} preview${pack ? " with the policy pack" : ""}: ${r.seconds.toFixed(2)} s wall (-v=9 logging on)`,
-  );
-  console.log("engine timeline (seconds after the CLI started, from its -v=9 log):");
-  engineTimeline(r.stderr, startedAt);
+  const what = `${stack} preview${pack ? " with the policy pack" : ""}`;
+  console.log(`== ${label}: ${what}: ${r.seconds.toFixed(2)} s wall${withLog ? " (-v=9 logging on)" : ""}`);
+  if (withLog) {
+    console.log("engine timeline (seconds after the CLI started, from its -v=9 log, which slows it):");
+    engineTimeline(r.stderr, startedAt);
+  }
   console.log("Node.js processes (CPU profiles):");
   for (const f of readdirSync(cpu).sort()) summarise(join(cpu, f));
   // The CLI's own CPU profile (the engine; not its plugins): the top functions by cumulative time.
   for (const f of readdirSync(join(dir, label)).filter((f) => f.startsWith("engine.") && f.endsWith(".cpu"))) {
-    const top = spawnSync("go", ["tool", "pprof", "-top", "-cum", "-nodecount=25", join(dir, label, f)], {
+    const top = spawnSync("go", ["tool", "pprof", "-top", "-cum", "-nodecount=30", join(dir, label, f)], {
       encoding: "utf8",
     });
     console.log(`engine CPU profile (${f}):`);
@@ -183,7 +231,11 @@ function main(): void {
     prepareEscStack(ws, stack);
     profileOnce(ws, dir, "after", withPolicy ? POLICY_PACK : undefined);
     runFromSources(ws);
-    profileOnce(ws, dir, "before", withPolicy ? sourcePackLauncher(join(ws.dir, "source-pack")) : undefined);
+    // Before issue 18 every run parsed CloudNativePG's manifest: give this run an unparsed copy.
+    const manifests = unparsedManifests(ws.env, join(ws.dir, "manifests-before"));
+    profileOnce(ws, dir, "before", withPolicy ? sourcePackLauncher(join(ws.dir, "source-pack")) : undefined, {
+      SOPHIA_MANIFESTS: manifests,
+    });
     if (keep) console.log(`profiles and logs kept in ${dir}`);
   } finally {
     ws.cleanup();
