@@ -3,8 +3,8 @@
  * TypeScript while it waits (issue 18: ts-node cost most of the program's fixed time).
  *
  * Each target's `.ts` sources are transpiled file by file with TypeScript's own `transpileModule`
- * under the target's tsconfig.json (what ts-node's transpile-only mode did on every run, so the
- * JavaScript is the same), into a git-ignored build directory, with inline source maps that point
+ * under the target's tsconfig.json (what ts-node's transpile-only mode did on every run; the
+ * resource graph is the same, test/integration/aot-build.test.ts), into a git-ignored build directory, with inline source maps that point
  * stack traces at the `.ts` files. A manifest records a hash of every source, the tsconfig and the
  * compiler version; `ensureBuilt` compares it with the sources on disk (a few milliseconds) and
  * rebuilds only what changed, so a stale build is never used: the program's entry
