@@ -4,7 +4,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".sophia/**", "toolchain/**", "**/*.mjs", "test/fixtures/lint/**"] },
+  { ignores: ["node_modules/**", "**/.sophia/**", "toolchain/**", "**/*.mjs", "**/*.cjs", "test/fixtures/lint/**"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

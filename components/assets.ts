@@ -2,12 +2,26 @@
  * Declarative assets under `k8s/` (config templates, scripts, SQL, values, dashboards), read at
  * program start. Pure helpers, shared by the components.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+let assetsDirectory: string | undefined;
+
+/**
+ * The `k8s/` folder: the nearest one at or above this file's folder, so the ahead-of-time build
+ * (`.sophia/build/components/`, scripts/aot.cjs) reads the same files as the sources.
+ */
+export function findAssetsDirectory(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "k8s"))) return join(dir, "k8s");
+    if (dirname(dir) === dir) throw new Error(`no k8s/ folder in ${from} or any folder above it`);
+  }
+}
 
 /** The text of `k8s/<relative>`. */
 export function readAsset(relative: string): string {
-  return readFileSync(join(__dirname, "..", "k8s", relative), "utf8");
+  assetsDirectory ??= findAssetsDirectory(__dirname);
+  return readFileSync(join(assetsDirectory, relative), "utf8");
 }
 
 /**

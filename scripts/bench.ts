@@ -3,16 +3,16 @@
  *   - toolchain: warm (everything cached) measured now; cold measured now with `--cold` (empty Go
  *     module and build caches in a temp dir: a fresh machine), otherwise the build times recorded
  *     when each cached piece was built;
- *   - `pulumi preview` wall time and resource count per stack (dev, production, staging);
- *   - the engine's floor: a preview of an empty program with the same plugins;
+ *   - `pulumi preview` (issue 18), one table from one run: the engine's floor (an empty program with
+ *     the same plugins), dev, production, staging and production run through ts-node as before the
+ *     ahead-of-time build (`preview`), production with the policy pack (`policy`), production with a
+ *     160-server MCP catalog (`mcp`); each as seconds and as a ratio to the floor, the per-resource
+ *     cost, and the issue's targets;
  *   - the unit suite's wall time;
  *   - Redis failover time with our Sentinel settings against the Bitnami chart's defaults (real
  *     redis-server and redis-sentinel on loopback, 3 + 3 processes, the master killed);
- *   - production's preview with the 16-server MCP catalog against a 160-server one (how the
- *     program's evaluation grows with the catalog);
- *   - production's preview with the policy pack against without (what the guardrails cost);
  *   - the disaster-recovery drill on a larger database than the test's (test/harness/dr.ts): RPO,
- *     RTO and restore rate, extrapolated to production's volume size.
+ *     RTO and restore rate, extrapolated to production's volume size (`dr`);
  *   - the cluster layer's `pulumi up` on test hosts with the k3s stand-in, 1 server + 3 agents and
  *     1 server + 15 agents (the critical path must not grow with the agents), and a second `up`
  *     (`--only cluster`: needs root, like the rehearsal; not in the default set).
@@ -21,14 +21,14 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { homedir, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
 import {
-  parseJson,
   prepareDevStack,
   prepareEscStack,
   PulumiWorkspace,
+  runFromSources,
   toolchainEnv,
   type PreviewJson,
 } from "../test/harness/pulumi";
@@ -110,80 +110,6 @@ function toolchainFigures(): void {
   }
 }
 
-/** `runs` previews of `stack` in `ws`: the median wall time and the resource count; a failed one throws. */
-function timePreview(ws: PulumiWorkspace, stack: string, extra: string[] = []): { seconds: number; resources: number } {
-  const times: number[] = [];
-  let resources = 0;
-  for (let i = 0; i < runs; i++) {
-    const r = ws.pulumi(["preview", "--stack", stack, "--json", ...extra]);
-    if (r.code !== 0) throw new Error(`preview ${stack} failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
-    times.push(r.seconds);
-    resources = (parseJson<PreviewJson>(r).steps ?? []).length;
-  }
-  return { seconds: median(times), resources };
-}
-
-function previewFigures(env: Record<string, string>): void {
-  console.log(`pulumi preview (median of ${runs}, fresh file backend each stack)`);
-  const stacks: { stack: string; prepare: (ws: PulumiWorkspace) => void; passphrase?: string }[] = [
-    {
-      stack: "dev",
-      // Rendered instead of applied, with a placeholder Weaviate key: previews of new objects and
-      // collections make no server calls, so the figure needs no local server.
-      prepare: (ws) => {
-        const key = ws.write("weaviate-api-key", "bench-placeholder");
-        prepareDevStack(ws, {
-          "sophia-infra:kubernetes.target": "render",
-          "sophia-infra:kubernetes.renderDirectory": join(ws.dir, "manifests"),
-          "sophia-infra:weaviate.apiKeyPath": key,
-        });
-      },
-    },
-    { stack: "production", prepare: (ws) => prepareEscStack(ws, "production"), passphrase: "bench" },
-    { stack: "staging", prepare: (ws) => prepareEscStack(ws, "staging"), passphrase: "bench" },
-  ];
-  for (const s of stacks) {
-    const ws = new PulumiWorkspace(env, s.passphrase ? { passphrase: s.passphrase } : {});
-    try {
-      s.prepare(ws);
-      const t = timePreview(ws, s.stack);
-      console.log(`  ${s.stack.padEnd(10)} ${fmt(t.seconds)}  ${t.resources} resources`);
-    } finally {
-      ws.cleanup();
-    }
-  }
-
-  // The floor: the same engine, language host and Kubernetes plugin, a program with one provider.
-  const dir = mkdtempSync(join(tmpdir(), "sophia-floor-"));
-  try {
-    writeFileSync(join(dir, "Pulumi.yaml"), "name: floor\nruntime: nodejs\n");
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "floor", main: "index.js" }));
-    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
-    writeFileSync(
-      join(dir, "index.js"),
-      `const k8s = require("@pulumi/kubernetes");\nnew k8s.Provider("k", { renderYamlToDirectory: "out", kubeconfig: "" });\n`,
-    );
-    const ws = new PulumiWorkspace(env, { passphrase: "bench" });
-    try {
-      const run = (a: string[]) =>
-        spawnSync("pulumi", [...a, "--non-interactive"], { cwd: dir, env: ws.env, encoding: "utf8" });
-      run(["stack", "init", "floor", "--secrets-provider", "passphrase"]);
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const start = process.hrtime.bigint();
-        const r = run(["preview", "--stack", "floor"]);
-        if (r.status !== 0) throw new Error(`floor preview failed:\n${r.stdout}${r.stderr}`);
-        times.push(seconds(start));
-      }
-      console.log(`  ${"floor".padEnd(10)} ${fmt(median(times))}  1 resource (empty program, same plugins)`);
-    } finally {
-      ws.cleanup();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function unitFigures(): void {
   const start = process.hrtime.bigint();
   const vitest = join(repoRoot, "node_modules", ".bin", "vitest");
@@ -228,50 +154,214 @@ async function redisFigures(): Promise<void> {
   console.log(`  ratio: ${(bitnami.writable / oursWritable).toFixed(1)}x faster with ours`);
 }
 
-/** Production's preview with `extra` MCP servers added to the catalog (no secrets, ports from 9100). */
-function mcpPreview(env: Record<string, string>, extra: number): { seconds: number; resources: number } {
-  const ws = new PulumiWorkspace(env, { passphrase: "bench" });
-  try {
-    prepareEscStack(ws, "production");
-    // One path per field: `config set --path` would store a JSON list given whole as a string.
-    const fields = Array.from({ length: extra }, (_, i) => [
-      "--plaintext",
-      `sophia-infra:mcp.servers[${i}].name=bench-${i}`,
-      "--plaintext",
-      `sophia-infra:mcp.servers[${i}].port=${9100 + i}`,
-    ]).flat();
-    if (extra > 0) ws.must(["config", "set-all", "--stack", "production", "--path", ...fields]);
-    return timePreview(ws, "production");
-  } finally {
-    ws.cleanup();
-  }
+interface Timing {
+  /** Wall time. */
+  readonly seconds: number;
+  /** CPU time (user + system) of the CLI and every process it started: the engine, language host, program, plugins. */
+  readonly cpu: number;
+  readonly resources: number;
 }
 
-function mcpFigures(env: Record<string, string>): void {
-  console.log(`MCP catalog size: production preview (median of ${runs})`);
-  const small = mcpPreview(env, 0);
-  const large = mcpPreview(env, 144);
-  console.log(`  16 servers:  ${fmt(small.seconds)}  ${small.resources} resources`);
-  console.log(`  160 servers: ${fmt(large.seconds)}  ${large.resources} resources`);
-  const perServer = (large.seconds - small.seconds) / 144;
-  console.log(
-    `  10x servers took ${(large.seconds / small.seconds).toFixed(2)}x the time; ${(perServer * 1000).toFixed(0)} ms per added server (${((large.resources - small.resources) / 144).toFixed(0)} resources each)`,
+/** One thing to time: a preview (or the floor's), run once per round. */
+interface PreviewCase {
+  readonly label: string;
+  readonly run: () => Timing;
+  readonly cleanup: () => void;
+}
+
+/**
+ * `pulumi <args>` in `cwd` under GNU time, which reports the CPU time of the CLI and all it waited
+ * for (every plugin and the program): on a shared machine, a figure other processes disturb less
+ * than wall time.
+ */
+function timedPulumi(
+  cwd: string,
+  env: Record<string, string>,
+  args: string[],
+): { stdout: string; seconds: number; cpu: number } {
+  const start = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-f", "cpu %U %S", "pulumi", ...args, "--non-interactive"], {
+    cwd,
+    env,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const wall = seconds(start);
+  if (r.status !== 0)
+    throw new Error(`pulumi ${args.join(" ")} failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  if (!m) throw new Error(`no CPU time from /usr/bin/time:\n${r.stderr.slice(-500)}`);
+  return { stdout: r.stdout, seconds: wall, cpu: Number(m[1]) + Number(m[2]) };
+}
+
+/** A preview of `stack` in `ws` (a failed one throws): its wall and CPU time and how many resources it has. */
+function previewIn(ws: PulumiWorkspace, stack: string, extra: string[] = []): () => Timing {
+  return () => {
+    const r = timedPulumi(ws.project, ws.env, ["preview", "--stack", stack, "--json", ...extra]);
+    const steps = (JSON.parse(r.stdout) as PreviewJson).steps ?? [];
+    return { seconds: r.seconds, cpu: r.cpu, resources: steps.length };
+  };
+}
+
+/** The floor: the same engine, language host and Kubernetes plugin, a JavaScript program with one provider. */
+function floorCase(env: Record<string, string>): PreviewCase {
+  const dir = mkdtempSync(join(tmpdir(), "sophia-floor-"));
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: floor\nruntime: nodejs\n");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "floor", main: "index.js" }));
+  symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
+  writeFileSync(
+    join(dir, "index.js"),
+    `const k8s = require("@pulumi/kubernetes");\nnew k8s.Provider("k", { renderYamlToDirectory: "out", kubeconfig: "" });\n`,
   );
+  const ws = new PulumiWorkspace(env, { passphrase: "bench" });
+  spawnSync("pulumi", ["stack", "init", "floor", "--secrets-provider", "passphrase", "--non-interactive"], {
+    cwd: dir,
+    env: ws.env,
+  });
+  return {
+    label: "floor (empty program, same plugins)",
+    run: () => {
+      const r = timedPulumi(dir, ws.env, ["preview", "--stack", "floor", "--json"]);
+      return { seconds: r.seconds, cpu: r.cpu, resources: ((JSON.parse(r.stdout) as PreviewJson).steps ?? []).length };
+    },
+    cleanup: () => {
+      ws.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
-function policyFigures(env: Record<string, string>): void {
-  console.log(`policy pack: production preview with and without sophia-guardrails (median of ${runs})`);
-  const ws = new PulumiWorkspace(env, { passphrase: "bench" });
+/** A case in its own throwaway workspace. */
+function workspaceCase(
+  env: Record<string, string>,
+  label: string,
+  stack: string,
+  prepare: (ws: PulumiWorkspace) => void,
+  extra: string[] = [],
+): PreviewCase {
+  // dev's stack file carries its salt and secrets: the dev passphrase; the others are created here.
+  const ws = new PulumiWorkspace(env, stack === "dev" ? {} : { passphrase: "bench" });
+  prepare(ws);
+  return { label, run: previewIn(ws, stack, extra), cleanup: () => ws.cleanup() };
+}
+
+/** Production with `extra` MCP servers added to the catalog (no secrets, ports from 9100). */
+function addMcpServers(ws: PulumiWorkspace, extra: number): void {
+  // One path per field: `config set --path` would store a JSON list given whole as a string.
+  const fields = Array.from({ length: extra }, (_, i) => [
+    "--plaintext",
+    `sophia-infra:mcp.servers[${i}].name=bench-${i}`,
+    "--plaintext",
+    `sophia-infra:mcp.servers[${i}].port=${9100 + i}`,
+  ]).flat();
+  ws.must(["config", "set-all", "--stack", "production", "--path", ...fields]);
+}
+
+/**
+ * The preview figures of issue 18, from one run: every case once per round, `runs` rounds (so load
+ * on a shared machine hits every case alike), the median of each, as seconds and as a ratio to the
+ * floor; the per-resource cost from the 16- and 160-server catalogs; the targets.
+ */
+function previewFigures(env: Record<string, string>): void {
+  const cases: PreviewCase[] = [floorCase(env)];
   try {
-    prepareEscStack(ws, "production");
-    const without = timePreview(ws, "production").seconds;
-    const withPack = timePreview(ws, "production", ["--policy-pack", POLICY_PACK]).seconds;
-    console.log(`  without the pack: ${fmt(without)}`);
+    if (sections.has("preview")) {
+      cases.push(
+        workspaceCase(env, "dev", "dev", (ws) =>
+          // Rendered instead of applied, with a placeholder Weaviate key: previews of new objects and
+          // collections make no server calls, so the figure needs no local server.
+          prepareDevStack(ws, {
+            "sophia-infra:kubernetes.target": "render",
+            "sophia-infra:kubernetes.renderDirectory": join(ws.dir, "manifests"),
+            "sophia-infra:weaviate.apiKeyPath": ws.write("weaviate-api-key", "bench-placeholder"),
+          }),
+        ),
+      );
+    }
+    const production = workspaceCase(env, "production", "production", (ws) => prepareEscStack(ws, "production"));
+    cases.push(production);
+    if (sections.has("preview")) {
+      cases.push(workspaceCase(env, "staging", "staging", (ws) => prepareEscStack(ws, "staging")));
+      cases.push(
+        workspaceCase(env, "production, ts-node (before issue 18)", "production", (ws) => {
+          prepareEscStack(ws, "production");
+          runFromSources(ws);
+        }),
+      );
+    }
+    if (sections.has("policy")) {
+      cases.push(
+        workspaceCase(env, "production with the policy pack", "production", (ws) => prepareEscStack(ws, "production"), [
+          "--policy-pack",
+          POLICY_PACK,
+        ]),
+      );
+    }
+    if (sections.has("mcp")) {
+      cases.push(
+        workspaceCase(env, "production, 160 MCP servers", "production", (ws) => {
+          prepareEscStack(ws, "production");
+          addMcpServers(ws, 144);
+        }),
+      );
+    }
+    const times = cases.map(() => [] as number[]);
+    const cpus = cases.map(() => [] as number[]);
+    const resources = cases.map(() => 0);
+    for (let round = 0; round < runs; round++) {
+      cases.forEach((c, i) => {
+        const r = c.run();
+        times[i]!.push(r.seconds);
+        cpus[i]!.push(r.cpu);
+        resources[i] = r.resources;
+      });
+    }
+    const t = times.map(median);
+    const cpu = cpus.map(median);
+    const floor = t[0]!;
+    const floorCpu = cpu[0]!;
     console.log(
-      `  with the pack:    ${fmt(withPack)}  (+${fmt(withPack - without)}, ${(withPack / without).toFixed(2)}x)`,
+      `pulumi preview: median of ${runs} rounds, every case once per round; load average now ${loadavg()[0]!.toFixed(1)}`,
     );
+    cases.forEach((c, i) => {
+      console.log(
+        `  ${c.label.padEnd(40)} ${fmt(t[i]!).padStart(7)} ${(t[i]! / floor).toFixed(2).padStart(5)}x floor  | CPU ${fmt(cpu[i]!).padStart(7)} ${(cpu[i]! / floorCpu).toFixed(2).padStart(5)}x  | ${String(resources[i]).padStart(5)} resources`,
+      );
+    });
+    const at = (label: string) => cases.findIndex((c) => c.label === label);
+    const p = at("production");
+    const prod = t[p]!;
+    console.log(
+      `  production's own fixed cost (production - floor): ${fmt(prod - floor)} wall, ${fmt(cpu[p]! - floorCpu)} CPU`,
+    );
+    const pack = at("production with the policy pack");
+    const large = at("production, 160 MCP servers");
+    if (large >= 0) {
+      const added = resources[large]! - resources[p]!;
+      const ms = (x: number) => `${((x / added) * 1000).toFixed(1)} ms`;
+      console.log(
+        `  per resource: ${ms(t[large]! - prod)} wall, ${ms(cpu[large]! - cpu[p]!)} CPU (the ${added} resources 144 more servers add)`,
+      );
+    }
+    console.log("targets (issue 18), wall time (CPU time):");
+    const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+    console.log(
+      `  production <= 2.0x floor: ${ratio(prod, floor)} (${ratio(cpu[p]!, floorCpu)}), ${verdict(prod / floor <= 2)}`,
+    );
+    if (pack >= 0) {
+      const overhead = t[pack]! - prod;
+      console.log(
+        `  policy pack overhead <= 1 s: +${fmt(overhead)} (+${fmt(cpu[pack]! - cpu[p]!)}), ${verdict(overhead <= 1)}`,
+      );
+    }
+    if (large >= 0) {
+      console.log(
+        `  160 MCP servers <= 2x the 16-server preview: ${ratio(t[large]!, prod)} (${ratio(cpu[large]!, cpu[p]!)}), ${verdict(t[large]! / prod <= 2)}`,
+      );
+    }
   } finally {
-    ws.cleanup();
+    for (const c of cases) c.cleanup();
   }
 }
 
@@ -356,11 +446,9 @@ async function clusterFigures(env: Record<string, string>): Promise<void> {
 
 async function main(): Promise<void> {
   if (sections.has("toolchain")) toolchainFigures();
-  if (sections.has("preview")) previewFigures(toolchainEnv());
+  if (["preview", "policy", "mcp"].some((s) => sections.has(s))) previewFigures(toolchainEnv());
   if (sections.has("unit")) unitFigures();
   if (sections.has("redis")) await redisFigures();
-  if (sections.has("mcp")) mcpFigures(toolchainEnv());
-  if (sections.has("policy")) policyFigures(toolchainEnv());
   if (sections.has("dr")) await drFigures();
   if (sections.has("cluster")) await clusterFigures(toolchainEnv());
 }

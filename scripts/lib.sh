@@ -98,9 +98,18 @@ ensure_system_tools() {
     || die "apt-get install ${missing[*]} failed"
 }
 
+# The program and the policy pack run from their ahead-of-time builds in .sophia/build (Pulumi.yaml
+# `main` and policy/analyzer check them before every run and rebuild what changed); built here so
+# the first engine run does not wait for it.
+ensure_builds() {
+  say "building the program and the policy pack (scripts/aot.cjs)"
+  node "$SOPHIA_ROOT/scripts/aot.cjs" build || die "the ahead-of-time build failed (see above)"
+}
+
 bootstrap() {
   ensure_system_tools
   ensure_pnpm
   ensure_deps
   ensure_toolchain
+  ensure_builds
 }

@@ -7,8 +7,20 @@ import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
-/** The project root (where Pulumi.yaml is): relative paths in config are relative to it. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+/**
+ * The project root (where Pulumi.yaml is): relative paths in config are relative to it. Found from
+ * this file's folder upward, so the ahead-of-time build (`.sophia/build/stacks/`, scripts/aot.cjs)
+ * resolves the same root as the sources.
+ */
+export const PROJECT_ROOT = projectRoot(__dirname);
+
+/** The nearest folder at or above `from` that holds a Pulumi.yaml. */
+export function projectRoot(from: string): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no Pulumi.yaml in ${from} or any folder above it`);
+  }
+}
 
 /**
  * Reads `configured` (relative to the project root).

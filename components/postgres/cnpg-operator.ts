@@ -1,9 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { parseAllDocuments } from "yaml";
-
 import { CHARTS, helmRelease, RESOURCES, type ChartSource } from "../charts";
-import { MANIFEST_PINS, readManifest } from "../manifests";
+import { MANIFEST_PINS, readManifestDocuments } from "../manifests";
 
 type KubeObject = {
   apiVersion: string;
@@ -18,8 +16,8 @@ type KubeObject = {
  * Cluster and fail, no object waits for readiness and deletion does not wait for the garbage
  * collector.
  */
-export function operatorObjects(manifest: string, opts: { controllersRun: boolean }): KubeObject[] {
-  const docs = parseAllDocuments(manifest).map((d) => d.toJS() as KubeObject | null);
+export function operatorObjects(documents: readonly unknown[], opts: { controllersRun: boolean }): KubeObject[] {
+  const docs = documents as readonly (KubeObject | null)[];
   return docs
     .filter((o): o is KubeObject => {
       if (!o) return false;
@@ -75,7 +73,7 @@ export class CloudNativePgOperator extends pulumi.ComponentResource {
 
   constructor(name: string, args: CloudNativePgOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:postgres:CloudNativePgOperator", name, {}, opts);
-    const objs = operatorObjects(readManifest(MANIFEST_PINS.cloudNativePg), {
+    const objs = operatorObjects(readManifestDocuments(MANIFEST_PINS.cloudNativePg), {
       controllersRun: args.controllersRun ?? true,
     });
     // The in-process ConfigGroup (not yaml.v2): it needs no cluster to preview, so a plan can be

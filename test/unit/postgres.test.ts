@@ -12,7 +12,7 @@ import {
   validateRestore,
   type PostgresSettings,
 } from "../../components/postgres";
-import { MANIFEST_PINS, readManifest } from "../../components/manifests";
+import { MANIFEST_PINS, readManifestDocuments } from "../../components/manifests";
 
 const placement = { inference: "gh200", batch: "a100", realtime: "rtx6000", mcp: "a6000" } as const;
 const backup = { endpoint: "https://s3.example.test", bucket: "pg-backups", region: "us-east-1", retention: "30d" };
@@ -194,7 +194,7 @@ describe("backups", () => {
 });
 
 describe("CloudNativePG operator manifest", () => {
-  const manifest = readManifest(MANIFEST_PINS.cloudNativePg);
+  const manifest = readManifestDocuments(MANIFEST_PINS.cloudNativePg);
   it("is applied without its Namespace (created with Pod Security labels by the platform)", () => {
     const objs = operatorObjects(manifest, { controllersRun: true });
     expect(objs.some((o) => o.kind === "Namespace")).toBe(false);
