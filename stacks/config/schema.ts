@@ -348,8 +348,11 @@ const weaviateCommon = {
     .int()
     .min(1)
     .max(5)
-    .default(1)
-    .describe("Replicas of each collection's shards (fixed at creation)."),
+    .optional()
+    .describe(
+      "Replicas of each collection's shards (fixed at creation). Default: one per cluster node, at most 3; " +
+        "refused when above the cluster's node count.",
+    ),
   allowReplacement: z
     .boolean()
     .default(false)
@@ -374,6 +377,13 @@ const weaviate = z
     z.strictObject({
       mode: z.literal("cloud").describe("Weaviate Cloud (secret `weaviateApiKey`)."),
       url: z.url().describe("Cluster URL."),
+      clusterNodes: z
+        .int()
+        .min(1)
+        .describe(
+          "Nodes of the Weaviate Cloud cluster (its size in the Weaviate Cloud console: 3 for a high-availability cluster); " +
+            "decides `replicationFactor`.",
+        ),
       ...weaviateCommon,
     }),
   ])
