@@ -26,6 +26,8 @@ export interface PlatformServicesOutputs {
   readonly ingress?: Ingress;
   readonly dnsRecords: DnsRecord[];
   readonly grafanaUrl?: string;
+  /** The Prometheus operator's release (monitoring deployed): what ServiceMonitors wait for. */
+  readonly prometheusOperator?: pulumi.Resource[];
 }
 
 /** Where Helm charts come from for these settings (none when rendering manifests). */
@@ -175,6 +177,7 @@ export function platformServices(
             antiAffinity: s.redis.antiAffinity,
             clientNamespaces: ["sophia-apps", "sophia-mcp"],
             storageSize: s.redis.storageSize,
+            ...(monitoring ? { podMonitor: { dependsOn: monitoring.prometheusOperator } } : {}),
           },
           opts,
         )
@@ -185,6 +188,6 @@ export function platformServices(
     ...(redis ? { redis } : {}),
     ...(ingress ? { ingress } : {}),
     dnsRecords: s.ingress.mode === "create" ? dnsRecords(s.domain, s.ingress.publicAddresses) : [],
-    ...(monitoring ? { grafanaUrl: monitoring.grafanaUrl } : {}),
+    ...(monitoring ? { grafanaUrl: monitoring.grafanaUrl, prometheusOperator: monitoring.prometheusOperator } : {}),
   };
 }

@@ -7,7 +7,7 @@
 import { parse, stringify } from "yaml";
 
 import { readAsset, renderTemplate } from "../assets";
-import { everyNodeClassTolerations } from "../placement";
+import { everyNodeClassTolerations, NODE_CLASS_LABEL } from "../placement";
 
 /** Release names (they prefix the Services the charts create). */
 export const RELEASES = { prometheus: "kube-prometheus-stack", loki: "loki", alloy: "alloy" } as const;
@@ -62,6 +62,8 @@ export function kubePrometheusStackValues(o: {
       additionalDataSources: [{ name: "Loki", type: "loki", uid: "loki", url: o.lokiUrl, access: "proxy" }],
     },
     "prometheus-node-exporter": { tolerations: everyNodeClassTolerations() },
+    // `kube_node_labels` carries the node class, which the GPU-node alert joins on.
+    "kube-state-metrics": { metricLabelsAllowlist: [`nodes=[${NODE_CLASS_LABEL}]`] },
   };
 }
 

@@ -302,6 +302,11 @@ const mcpServer = z.strictObject({
   stateful: z.boolean().optional().describe("Needs `Mcp-Session-Id` affinity at the gateway."),
   fromBackend: z.boolean().optional().describe("The backend may call this server directly."),
   kubernetesApi: z.boolean().optional().describe("Mount a ServiceAccount token (the server calls the Kubernetes API)."),
+  metricsPath: z
+    .string()
+    .regex(/^\//, "must be a path starting with /")
+    .optional()
+    .describe("Path of the Prometheus metrics the server serves on its port (default: none, not scraped)."),
 });
 export type McpServerConfig = z.infer<typeof mcpServer>;
 
@@ -336,6 +341,11 @@ const inference = z
     image: z.string().default("scoobyjava15/sophia-inference").describe("Image repository."),
     tag: pinnedTag.default("1.0.0").describe("Pinned image tag."),
     maxReplicas: z.int().min(1).default(4).describe("HPA maximum per function."),
+    metricsPath: z
+      .string()
+      .regex(/^\//, "must be a path starting with /")
+      .optional()
+      .describe("Path of the Prometheus metrics the services serve on their port (default: none, not scraped)."),
   })
   .prefault({})
   .describe("GPU inference services, placed by the workload table.");
