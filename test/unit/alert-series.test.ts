@@ -46,7 +46,8 @@ beforeAll(async () => {
   );
   await mocks.settled();
   registered = mocks.registered;
-});
+  // The whole production platform and applications layers under mocks: seconds on a busy machine.
+}, 120_000);
 
 type Meta = { name: string; namespace: string; labels?: Record<string, string> };
 const of = (kind: string) => registered.filter((r) => r.type.startsWith("kubernetes:") && r.type.endsWith(`:${kind}`));
