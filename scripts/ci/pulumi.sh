@@ -42,7 +42,7 @@ cd "${SOPHIA_PROGRAM_DIR:-$root}"
 policy=(--policy-pack "$root/policy/analyzer")
 case "$mode" in
   preview)
-    say "pulumi preview (stack $stack, policy pack sophia-guardrails)"
+    say "pulumi preview (stack $stack, policy pack policy/analyzer)"
     out="$(mktemp)"
     trap 'rm -f "$out"' EXIT
     status=0
@@ -57,7 +57,7 @@ case "$mode" in
     exit "$status"
     ;;
   up)
-    say "pulumi up (stack $stack, policy pack sophia-guardrails)"
+    say "pulumi up (stack $stack, policy pack policy/analyzer)"
     pulumi up --stack "$stack" --yes --skip-preview --non-interactive --suppress-progress "${policy[@]}"
     ;;
   drift)

@@ -89,7 +89,8 @@ describe("scripts/ci/pulumi.sh", () => {
     const r = await runScript("pulumi.sh", ["preview", "staging"], scriptEnv());
     expect(r.code, r.output.slice(-3000)).toBe(0);
     expect(r.output).toContain("toolchain/ensure.mjs --with manifests");
-    expect(r.output).toContain("sophia-guardrails");
+    // The engine lists the packs it ran (`Policies: ✅ <pack>@v<version>`).
+    expect(r.output).toMatch(/Policies:[\s\S]*sophia-guardrails@v/);
     expect(r.output).toMatch(/\+ +\d+ to create/);
   });
 
