@@ -65,7 +65,7 @@ case "$mode" in
     pulumi refresh --stack "$stack" --yes --non-interactive --suppress-progress
     say "pulumi preview --expect-no-changes (stack $stack)"
     if ! pulumi preview --stack "$stack" --expect-no-changes --non-interactive --suppress-progress "${policy[@]}"; then
-      printf '\033[31mdrift:\033[0m stack %s differs from the program (see the preview above)\n' "$stack" >&2
+      printf 'drift: stack %s differs from the program (see the preview above)\n' "$stack" >&2
       exit 1
     fi
     ;;

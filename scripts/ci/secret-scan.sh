@@ -4,6 +4,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# ensure.mjs reads the installed SDK versions to pin the engine.
+(cd "$root" && pnpm install --frozen-lockfile --prefer-offline --reporter=append-only >&2)
 env_file="$(node "$root/toolchain/ensure.mjs" --print-env-file --quiet --with gitleaks)"
 # shellcheck disable=SC1090
 source "$env_file"
