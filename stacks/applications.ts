@@ -29,6 +29,7 @@ export function applications(
   const s = config.settings;
   const opts = { providers: [provider] };
   const gateway = services.ingress?.gateway;
+  const scrape = services.prometheusOperator ? { scrape: { dependsOn: services.prometheusOperator } } : {};
   const catalog = s.mcp.mode === "create" ? resolveCatalog(s.mcp) : [];
   let mcpServers: Record<string, string> = {};
   if (s.mcp.mode === "create") {
@@ -44,6 +45,7 @@ export function applications(
           ? { secrets: secretsJson.apply((j) => JSON.parse(j) as Record<string, Record<string, string>>) }
           : {}),
         ...(gateway ? { gateway: { ...gateway, token: config.requireSecret(`${ns}:mcpGatewayToken`) } } : {}),
+        ...scrape,
       },
       opts,
     );
@@ -72,6 +74,7 @@ export function applications(
         },
         mcpPorts: catalog.filter((m) => m.fromBackend).map((m) => m.port),
         ...(gateway ? { gateway } : {}),
+        ...scrape,
       },
       opts,
     );
@@ -86,6 +89,8 @@ export function applications(
         tag: s.inference.tag,
         maxReplicas: s.inference.maxReplicas,
         placement: s.placement,
+        ...(s.inference.metricsPath !== undefined ? { metricsPath: s.inference.metricsPath } : {}),
+        ...scrape,
       },
       opts,
     );

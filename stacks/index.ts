@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { namespacePlan, PlatformNamespaces } from "../components/platform";
-import { sophiaCollections, WeaviateCollections } from "../components/weaviate";
+import { replicationFactorFor, sophiaCollections, WeaviateCollections } from "../components/weaviate";
 import { createCluster } from "./cluster";
 import { loadConfig } from "./config/load";
 import { createKubernetesProvider, kubeconfigFor } from "./kubernetes-provider";
@@ -17,7 +17,7 @@ import { layerModes, pendingLayers } from "./layers";
 import { monthlyCostEstimate as costEstimate, OUTPUTS_CONTRACT_VERSION } from "./outputs";
 import { platformServices } from "./platform-services";
 import { registerTransforms } from "./transforms";
-import { weaviateConnection } from "./weaviate";
+import { weaviateConnection, weaviateReplication } from "./weaviate";
 
 const config = loadConfig();
 const { settings } = config;
@@ -51,7 +51,9 @@ const collections =
   weaviate && settings.weaviate.mode !== "skip"
     ? new WeaviateCollections("weaviate", {
         connection: weaviate,
-        collections: sophiaCollections({ replicationFactor: settings.weaviate.replicationFactor }),
+        collections: sophiaCollections({
+          replicationFactor: replicationFactorFor(weaviateReplication(settings.weaviate)),
+        }),
         allowReplacement: settings.weaviate.allowReplacement,
       })
     : undefined;

@@ -27,12 +27,21 @@ export function kubernetesProviderArgs(
       return { renderYamlToDirectory: path.resolve(projectRoot, k.renderDirectory), kubeconfig: "" };
     case "kubeconfig":
     case "cluster":
-    case "local":
       return {
         // Server-side apply is the provider default; stated here because field ownership matters for
         // objects other controllers (cert-manager, the GPU operator) also write.
         enableServerSideApply: true,
-        // Objects on a cluster that no longer exists must not block `destroy`.
+        // A real cluster whose API server is briefly unreachable must fail the refresh loudly: with
+        // `deleteUnreachable` a refresh would drop every object from state and the next `up` would try
+        // to create them all again. Explicit so PULUMI_K8S_DELETE_UNREACHABLE in someone's shell
+        // cannot turn it on.
+        deleteUnreachable: false,
+      };
+    case "local":
+      return {
+        enableServerSideApply: true,
+        // The throwaway API server on this machine (`scripts/kube-local.sh purge`): objects on a
+        // cluster that no longer exists must not block `destroy`.
         deleteUnreachable: true,
       };
   }

@@ -26,6 +26,8 @@ export interface PlatformServicesOutputs {
   readonly ingress?: Ingress;
   readonly dnsRecords: DnsRecord[];
   readonly grafanaUrl?: string;
+  /** The Prometheus operator's release (monitoring deployed): what ServiceMonitors wait for. */
+  readonly prometheusOperator?: pulumi.Resource[];
 }
 
 /** Where Helm charts come from for these settings (none when rendering manifests). */
@@ -177,6 +179,7 @@ export function platformServices(
             antiAffinity: s.redis.antiAffinity,
             clientNamespaces: ["sophia-apps", "sophia-mcp"],
             storageSize: s.redis.storageSize,
+            ...(monitoring ? { podMonitor: { dependsOn: monitoring.prometheusOperator } } : {}),
           },
           opts,
         )
@@ -187,6 +190,6 @@ export function platformServices(
     ...(redis ? { redis } : {}),
     ...(ingress ? { ingress } : {}),
     dnsRecords: s.ingress.mode === "create" ? dnsRecords(s.domain, s.ingress.publicAddresses) : [],
-    ...(monitoring ? { grafanaUrl: monitoring.grafanaUrl } : {}),
+    ...(monitoring ? { grafanaUrl: monitoring.grafanaUrl, prometheusOperator: monitoring.prometheusOperator } : {}),
   };
 }

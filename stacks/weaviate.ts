@@ -4,8 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import type { WeaviateConnection } from "../components/weaviate";
+import type { WeaviateConnection, WeaviateReplication } from "../components/weaviate";
 import type { StackConfig } from "./config/load";
+import type { Settings } from "./config/schema";
 import { readLocalFile } from "./local-files";
 
 export function weaviateConnection(config: StackConfig): pulumi.Output<WeaviateConnection> | undefined {
@@ -37,4 +38,9 @@ export function weaviateConnection(config: StackConfig): pulumi.Output<WeaviateC
           .apply(([apiKey, headers]) => ({ url: w.url, apiKey, headers })),
       );
   }
+}
+
+/** The Weaviate cluster's size and requested factor (the local server is a single node). */
+export function weaviateReplication(w: Exclude<Settings["weaviate"], { mode: "skip" }>): WeaviateReplication {
+  return { clusterNodes: w.mode === "cloud" ? w.clusterNodes : 1, replicationFactor: w.replicationFactor };
 }

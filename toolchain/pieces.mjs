@@ -202,6 +202,21 @@ export const SERVERS = {
       env: "SOPHIA_KUBECTL",
     },
   ],
+  /**
+   * promtool (Prometheus 3.16.0, Go module v0.316.0), for checking and unit-testing the alert rules
+   * (test/integration/alert-rules.test.ts).
+   */
+  promtool: [
+    {
+      name: "promtool",
+      version: "3.16.0",
+      wrapper: "promtool",
+      main: "github.com/prometheus/prometheus/cmd/promtool",
+      binary: "promtool",
+      ldflags: "-X github.com/prometheus/common/version.Version=3.16.0",
+      env: "SOPHIA_PROMTOOL",
+    },
+  ],
   /** Weaviate for the dev stack and the collection tests (reports its version from its embedded API spec). */
   weaviate: [
     {
@@ -244,7 +259,7 @@ export const SERVERS = {
  */
 export const GROUP_SETS = {
   main: ["kube", "weaviate", "manifests"],
-  test: ["kube", "weaviate", "manifests", "gitleaks", "actionlint", "seaweedfs", "helm", "kubectl"],
+  test: ["kube", "weaviate", "manifests", "gitleaks", "actionlint", "seaweedfs", "helm", "kubectl", "promtool"],
 };
 
 /**

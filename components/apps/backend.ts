@@ -4,10 +4,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY_PEER, hostRouteSpec, httpRoute, type GatewayRef } from "../ingress";
 import type { Scheduling } from "../placement";
 import { httpProbe, secretEnv, type WorkloadSpec } from "./workload";
-import { registerWorkload } from "./workload-resources";
+import { registerWorkload, type ScrapeTarget } from "./workload-resources";
 
 export const BACKEND_NAME = "sophia-backend";
 export const BACKEND_PORT = 8000;
+/**
+ * Where the backend serves its Prometheus metrics (on its HTTP port). The API alert rules
+ * (k8s/monitoring/alert-rules.yaml) read `http_request_duration_seconds` and `http_requests_total`
+ * from it under `job="sophia-backend"`.
+ */
+export const BACKEND_METRICS_PATH = "/metrics";
 const ENV_KEYS = ["DATABASE_URL", "REDIS_URL", "WEAVIATE_URL", "WEAVIATE_API_KEY"] as const;
 
 export interface BackendSettings {
@@ -29,6 +35,7 @@ export function backendWorkload(s: BackendSettings): WorkloadSpec {
     scheduling: s.scheduling,
     probes: { liveness: httpProbe("/health", BACKEND_PORT, 15), readiness: httpProbe("/health", BACKEND_PORT, 5) },
     kubernetesApi: false,
+    metricsPath: BACKEND_METRICS_PATH,
   };
 }
 
@@ -60,6 +67,8 @@ export interface BackendArgs {
   readonly mcpPorts: readonly number[];
   /** The Gateway publishing `api.<domain>`. */
   readonly gateway?: GatewayRef;
+  /** Monitoring is deployed: the backend's metrics are scraped. @default none */
+  readonly scrape?: ScrapeTarget;
 }
 
 /**
@@ -91,6 +100,7 @@ export class Backend extends pulumi.ComponentResource {
       autoscaling: { min: args.settings.minReplicas, max: args.settings.maxReplicas, cpu: 70, memory: 80 },
       networkPolicy: backendNetworkPolicy(args.mcpPorts),
       dependsOn: [env],
+      ...(args.scrape ? { scrape: args.scrape } : {}),
     });
     if (args.gateway) {
       httpRoute(

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings, WorkloadClass } from "../../stacks/config/schema";
 import { schedulingFor } from "../placement";
 import { httpProbe, type WorkloadSpec } from "./workload";
-import { registerWorkload } from "./workload-resources";
+import { registerWorkload, type ScrapeTarget } from "./workload-resources";
 
 /** The plan's GPU functions and the workload class (hence node class) each runs on. */
 export const INFERENCE_FUNCTIONS: Readonly<Record<string, WorkloadClass>> = {
@@ -17,7 +17,7 @@ export const INFERENCE_PORT = 8000;
 
 export function inferenceWorkload(
   fn: string,
-  s: { image: string; tag: string; placement: Settings["placement"] },
+  s: { image: string; tag: string; placement: Settings["placement"]; metricsPath?: string | undefined },
 ): WorkloadSpec {
   const workloadClass = INFERENCE_FUNCTIONS[fn];
   if (!workloadClass) throw new Error(`unknown inference function ${fn}`);
@@ -43,6 +43,7 @@ export function inferenceWorkload(
     kubernetesApi: false,
     // Containers see the GPU through the NVIDIA runtime the GPU operator installs.
     podExtras: { runtimeClassName: "nvidia" },
+    ...(s.metricsPath !== undefined ? { metricsPath: s.metricsPath } : {}),
   };
 }
 
@@ -52,6 +53,10 @@ export interface InferenceArgs {
   readonly tag: string;
   readonly maxReplicas: number;
   readonly placement: Settings["placement"];
+  /** Where the services serve Prometheus metrics on their HTTP port. @default none (not scraped) */
+  readonly metricsPath?: string;
+  /** Monitoring is deployed: services with `metricsPath` are scraped. @default none */
+  readonly scrape?: ScrapeTarget;
 }
 
 /** The GPU functions as Deployments requesting `nvidia.com/gpu`, placed by the workload table, autoscaled. */
@@ -76,6 +81,7 @@ export class Inference extends pulumi.ComponentResource {
           ],
           egress: [],
         },
+        ...(args.scrape ? { scrape: args.scrape } : {}),
       });
     }
     this.registerOutputs({});

@@ -30,6 +30,43 @@ export interface WorkloadSpec {
   readonly kubernetesApi: boolean;
   /** Extra pod fields (e.g. `runtimeClassName` for GPU workloads). */
   readonly podExtras?: Partial<PodSpec>;
+  /**
+   * Path of the Prometheus metrics the container serves on its `http` port; given, a ServiceMonitor
+   * scrapes it (where monitoring is deployed), with `job` set to `app.kubernetes.io/name`.
+   * @default none (not scraped)
+   */
+  readonly metricsPath?: string;
+}
+
+/** Prometheus's pods (the kube-prometheus-stack release in `monitoring`), as a NetworkPolicy peer. */
+export const PROMETHEUS_PEER = {
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+  podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+};
+
+/**
+ * The ServiceMonitor of a workload that serves metrics: its Service's `http` port every 30 s. The
+ * `job` label is the Service's `app.kubernetes.io/name` (the workload's name), which the alert rules
+ * select on (e.g. `job="sophia-backend"`).
+ * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.ServiceMonitorSpec
+ */
+export function serviceMonitorSpec(w: WorkloadSpec): Record<string, unknown> | undefined {
+  if (w.metricsPath === undefined) return undefined;
+  return {
+    jobLabel: "app.kubernetes.io/name",
+    selector: { matchLabels: { ...w.labels } },
+    endpoints: [{ port: "http", path: w.metricsPath, interval: "30s", scrapeTimeout: "10s" }],
+  };
+}
+
+/** A workload's NetworkPolicy with Prometheus admitted to its `http` port (when it is scraped). */
+export function withMetricsIngress(
+  w: WorkloadSpec,
+  policy: k8s.types.input.networking.v1.NetworkPolicySpec,
+): k8s.types.input.networking.v1.NetworkPolicySpec {
+  if (w.metricsPath === undefined) return policy;
+  const ingress = (policy.ingress ?? []) as k8s.types.input.networking.v1.NetworkPolicyIngressRule[];
+  return { ...policy, ingress: [...ingress, { from: [PROMETHEUS_PEER], ports: [{ protocol: "TCP", port: w.port }] }] };
 }
 
 export const RESTRICTED_CONTAINER_SECURITY: k8s.types.input.core.v1.SecurityContext = {

@@ -37,6 +37,8 @@ export interface McpServer {
   readonly fromBackend: boolean;
   /** Needs the Kubernetes API (a ServiceAccount token is mounted). */
   readonly kubernetesApi: boolean;
+  /** Path of the Prometheus metrics it serves on its port, if any (scraped by a ServiceMonitor). */
+  readonly metricsPath?: string;
 }
 
 const https = (host: string): EgressRule => ({ host, cidr: "0.0.0.0/0", port: 443 });
@@ -173,6 +175,7 @@ export function resolveCatalog(mcp: Settings["mcp"]): McpServer[] {
       stateful: e.stateful ?? DEFAULTS.stateful,
       fromBackend: e.fromBackend ?? DEFAULTS.fromBackend,
       kubernetesApi: e.kubernetesApi ?? DEFAULTS.kubernetesApi,
+      ...(e.metricsPath !== undefined ? { metricsPath: e.metricsPath } : {}),
     });
   }
   return servers;

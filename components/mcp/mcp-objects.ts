@@ -17,6 +17,32 @@ export const SESSION_HEADER = "Mcp-Session-Id";
 /** Label selecting the routes the gateway's authentication applies to. */
 export const MCP_ROUTE_LABEL = "sophia-intel.ai/mcp-route";
 
+/**
+ * Origins a browser may reach the MCP servers from. Streamable HTTP servers must validate `Origin`
+ * (DNS rebinding): the servers get the list (`MCP_ALLOWED_ORIGINS`) and the gateway enforces it.
+ * @see https://modelcontextprotocol.io/specification/2025-06-18/basic/transports#security-warning
+ */
+export function allowedOrigins(domain: string): string[] {
+  return [`https://mcp.${domain}`];
+}
+
+/** The Envoy Gateway filter answering a request from a foreign Origin with 403. */
+export const FOREIGN_ORIGIN_FILTER = "mcp-foreign-origin";
+
+/**
+ * `HTTPRouteFilter` spec: a direct 403, never reaching a server.
+ * @see https://gateway.envoyproxy.io/docs/api/extension_types/#httproutefilter
+ */
+export function foreignOriginFilterSpec() {
+  return {
+    directResponse: {
+      statusCode: 403,
+      contentType: "text/plain",
+      body: { type: "Inline", inline: "Origin not allowed\n" },
+    },
+  };
+}
+
 /** The backend API's pods. */
 export const BACKEND_PEER = {
   namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "sophia-apps" } },
@@ -45,8 +71,8 @@ export function workload(server: McpServer, domain: string, placement: Settings[
     env: [
       { name: "MCP_TRANSPORT", value: server.transport },
       { name: "MCP_PORT", value: String(server.port) },
-      // Servers must validate Origin (DNS rebinding); only the gateway's host is a valid one.
-      { name: "MCP_ALLOWED_ORIGINS", value: `https://mcp.${domain}` },
+      // Servers must validate Origin (DNS rebinding) themselves too; the gateway enforces the same list.
+      { name: "MCP_ALLOWED_ORIGINS", value: allowedOrigins(domain).join(",") },
       ...secretEnv(name, server.secrets),
     ],
     resources: server.resources,
@@ -54,6 +80,7 @@ export function workload(server: McpServer, domain: string, placement: Settings[
     // MCP defines no health endpoint: the port accepting connections is the signal.
     probes: { liveness: tcpProbe(server.port, 15), readiness: tcpProbe(server.port, 5) },
     kubernetesApi: server.kubernetesApi,
+    ...(server.metricsPath !== undefined ? { metricsPath: server.metricsPath } : {}),
   };
 }
 
@@ -76,19 +103,41 @@ export function networkPolicySpec(server: McpServer): k8s.types.input.networking
   };
 }
 
-/** `/mcp/<name>` on the gateway's `mcp.` listener, rewritten to the server's `/mcp` endpoint. */
+/**
+ * `/mcp/<name>` on the gateway's `mcp.` listener, rewritten to the server's `/mcp` endpoint, with
+ * `Origin` enforced: an allowed Origin and no Origin (non-browser clients send none) reach the server;
+ * any other Origin gets the 403 filter. Gateway API precedence: rules with a header match come before
+ * the rule without one, and between the two header rules (one match each) the first listed wins, so
+ * an allowed Origin never reaches the 403 rule.
+ * @see https://gateway-api.sigs.k8s.io/reference/spec/#httprouterule
+ */
 export function httpRouteSpec(server: McpServer, domain: string, gateway: GatewayRef) {
+  const path = { type: "PathPrefix", value: `/mcp/${server.name}` };
+  const toServer = {
+    filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/mcp" } } }],
+    backendRefs: [{ name: objectName(server), port: server.port }],
+  };
   return {
     parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: "https-mcp" }],
     hostnames: [`mcp.${domain}`],
     rules: [
       {
-        matches: [{ path: { type: "PathPrefix", value: `/mcp/${server.name}` } }],
-        filters: [
-          { type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/mcp" } } },
-        ],
-        backendRefs: [{ name: objectName(server), port: server.port }],
+        matches: allowedOrigins(domain).map((origin) => ({
+          path,
+          headers: [{ type: "Exact", name: "Origin", value: origin }],
+        })),
+        ...toServer,
       },
+      {
+        matches: [{ path, headers: [{ type: "RegularExpression", name: "Origin", value: ".*" }] }],
+        filters: [
+          {
+            type: "ExtensionRef",
+            extensionRef: { group: "gateway.envoyproxy.io", kind: "HTTPRouteFilter", name: FOREIGN_ORIGIN_FILTER },
+          },
+        ],
+      },
+      { matches: [{ path }], ...toServer },
     ],
   };
 }
@@ -104,8 +153,13 @@ export function sessionAffinitySpec(server: McpServer) {
 /** Secret holding the accepted `Authorization` header value, as Envoy Gateway's API-key auth reads it. */
 export const GATEWAY_CLIENTS_SECRET = "mcp-gateway-clients";
 
-/** Every MCP route requires `Authorization: Bearer <mcpGatewayToken>`. */
-export function gatewayAuthSpec() {
+/**
+ * Every MCP route requires `Authorization: Bearer <mcpGatewayToken>`; browsers may call it only from
+ * an allowed Origin (CORS, so a preflight from elsewhere is refused; the route rules reject the
+ * request itself).
+ * @see https://gateway.envoyproxy.io/docs/api/extension_types/#securitypolicy
+ */
+export function gatewayAuthSpec(domain: string) {
   return {
     targetSelectors: [
       { group: "gateway.networking.k8s.io", kind: "HTTPRoute", matchLabels: { [MCP_ROUTE_LABEL]: "true" } },
@@ -115,6 +169,20 @@ export function gatewayAuthSpec() {
       extractFrom: [{ headers: ["Authorization"] }],
       // The credential is not passed on to the servers.
       sanitize: true,
+    },
+    cors: {
+      allowOrigins: allowedOrigins(domain),
+      allowMethods: ["GET", "POST", "DELETE"],
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "Accept",
+        "Last-Event-ID",
+        SESSION_HEADER,
+        "MCP-Protocol-Version",
+      ],
+      exposeHeaders: [SESSION_HEADER],
+      maxAge: "10m",
     },
   };
 }

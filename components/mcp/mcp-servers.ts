@@ -1,11 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { registerWorkload } from "../apps/workload-resources";
+import { registerWorkload, type ScrapeTarget } from "../apps/workload-resources";
 import { httpRoute, type GatewayRef } from "../ingress";
 import type { Settings } from "../../stacks/config/schema";
 import type { McpServer } from "./catalog";
 import {
+  FOREIGN_ORIGIN_FILTER,
+  foreignOriginFilterSpec,
   GATEWAY_CLIENTS_SECRET,
   gatewayAuthSpec,
   httpRouteSpec,
@@ -28,6 +30,8 @@ export interface McpServersArgs {
   readonly secrets?: pulumi.Input<Record<string, Record<string, string>>>;
   /** The Gateway to route `mcp.<domain>/mcp/<name>` through, and the bearer token it requires. */
   readonly gateway?: GatewayRef & { readonly token: pulumi.Input<string> };
+  /** Monitoring is deployed: servers whose entry has `metricsPath` are scraped. @default none */
+  readonly scrape?: ScrapeTarget;
 }
 
 /**
@@ -67,6 +71,7 @@ export class McpServers extends pulumi.ComponentResource {
         autoscaling: { min: server.minReplicas, max: server.maxReplicas, cpu: server.cpuTarget },
         networkPolicy: networkPolicySpec(server),
         dependsOn,
+        ...(args.scrape ? { scrape: args.scrape } : {}),
       });
       if (args.gateway) {
         httpRoute(
@@ -93,6 +98,17 @@ export class McpServers extends pulumi.ComponentResource {
       this.urls[server.name] = `https://mcp.${args.domain}/mcp/${server.name}`;
     }
     if (args.gateway) {
+      // The routes' answer to a foreign Origin.
+      new k8s.apiextensions.CustomResource(
+        `${name}-foreign-origin`,
+        {
+          apiVersion: "gateway.envoyproxy.io/v1alpha1",
+          kind: "HTTPRouteFilter",
+          metadata: { name: FOREIGN_ORIGIN_FILTER, namespace: ns },
+          spec: foreignOriginFilterSpec(),
+        },
+        { parent: this },
+      );
       const token = args.gateway.token;
       new k8s.core.v1.Secret(
         `${name}-gateway-clients`,
@@ -110,7 +126,7 @@ export class McpServers extends pulumi.ComponentResource {
           apiVersion: "gateway.envoyproxy.io/v1alpha1",
           kind: "SecurityPolicy",
           metadata: { name: "mcp-bearer-token", namespace: ns },
-          spec: gatewayAuthSpec(),
+          spec: gatewayAuthSpec(args.domain),
         },
         { parent: this },
       );

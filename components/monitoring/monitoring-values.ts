@@ -8,7 +8,7 @@ import { parse, stringify } from "yaml";
 
 import { readAsset, renderTemplate } from "../assets";
 import { containerResources, RESOURCES } from "../charts/resources";
-import { everyNodeClassTolerations } from "../placement";
+import { everyNodeClassTolerations, NODE_CLASS_LABEL } from "../placement";
 
 /** Release names (they prefix the Services the charts create). */
 export const RELEASES = { prometheus: "kube-prometheus-stack", loki: "loki", alloy: "alloy" } as const;
@@ -70,7 +70,8 @@ export function kubePrometheusStackValues(o: {
       resources: RESOURCES.controller,
       admissionWebhooks: { patch: { resources: RESOURCES.job } },
     },
-    "kube-state-metrics": { resources: RESOURCES.controller },
+    // `kube_node_labels` carries the node class, which the GPU-node alert joins on.
+    "kube-state-metrics": { resources: RESOURCES.controller, metricLabelsAllowlist: [`nodes=[${NODE_CLASS_LABEL}]`] },
     "prometheus-node-exporter": {
       tolerations: everyNodeClassTolerations(),
       resources: containerResources(["20m", "32Mi"], ["250m", "128Mi"]),

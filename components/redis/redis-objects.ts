@@ -20,6 +20,15 @@ const REDIS_GID = 1000;
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
 
+/**
+ * The standard Prometheus exporter for Redis, pinned, as a sidecar of each pod: `/metrics` reports
+ * the pod's Redis server (`redis_up`, `redis_instance_info{role}`), `/scrape?target=` its sentinel
+ * (`redis_sentinel_master_status`, `redis_sentinel_master_config_epoch`), which the alert rules read.
+ * @see https://github.com/oliver006/redis_exporter
+ */
+export const REDIS_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.80.2";
+export const EXPORTER_PORT = 9121;
+
 export interface RedisSetSettings {
   /** Object name prefix and `app.kubernetes.io/name`. */
   readonly name: string;
@@ -37,6 +46,8 @@ export interface RedisSetSettings {
   readonly antiAffinity: "required" | "preferred";
   /** Name of the Secret holding `password`. */
   readonly secretName: string;
+  /** Run the metrics exporter sidecar (monitoring is deployed). @default false */
+  readonly exporter?: boolean;
 }
 
 export function headlessServiceName(s: RedisSetSettings): string {
@@ -177,10 +188,48 @@ export function podSpec(s: RedisSetSettings, configMapName: string): PodSpec {
         requests: { cpu: "50m", memory: "64Mi" },
         limits: { cpu: "200m", memory: "128Mi" },
       }),
+      ...(s.exporter ? [exporterContainer(s)] : []),
     ],
     volumes: [
       { name: "templates", configMap: { name: configMapName, defaultMode: 0o444 } },
       { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+    ],
+  };
+}
+
+/** The exporter sidecar: Redis and the sentinel over loopback, the password from the Secret. */
+function exporterContainer(s: RedisSetSettings): Container {
+  return {
+    name: "metrics",
+    image: REDIS_EXPORTER_IMAGE,
+    env: [
+      { name: "REDIS_ADDR", value: `redis://localhost:${REDIS_PORT}` },
+      // The exporter also authenticates to the /scrape targets (the sentinel) with it.
+      passwordEnv(s, "REDIS_PASSWORD"),
+    ],
+    ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
+    livenessProbe: { httpGet: { path: "/health", port: EXPORTER_PORT }, periodSeconds: 10, timeoutSeconds: 3 },
+    resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    ...restrictedContainer,
+  };
+}
+
+/**
+ * PodMonitor for the exporter: each pod's Redis server, and its sentinel through the exporter's
+ * multi-target endpoint.
+ * @see https://github.com/oliver006/redis_exporter#prometheus-configuration-to-scrape-multiple-redis-hosts
+ */
+export function podMonitorSpec(s: RedisSetSettings): Record<string, unknown> {
+  return {
+    selector: { matchLabels: labels(s) },
+    podMetricsEndpoints: [
+      { port: "metrics", path: "/metrics", interval: "30s" },
+      {
+        port: "metrics",
+        path: "/scrape",
+        params: { target: [`redis://localhost:${SENTINEL_PORT}`] },
+        interval: "30s",
+      },
     ],
   };
 }
@@ -208,6 +257,19 @@ export function networkPolicySpec(
         ],
         ports,
       },
+      ...(s.exporter
+        ? [
+            {
+              from: [
+                {
+                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+                  podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+                },
+              ],
+              ports: [{ protocol: "TCP", port: EXPORTER_PORT }],
+            },
+          ]
+        : []),
     ],
     egress: [{ to: [peers], ports }],
   };

@@ -11,6 +11,7 @@ import {
   headlessServiceName,
   labels,
   networkPolicySpec,
+  podMonitorSpec,
   podSpec,
   REDIS_IMAGE,
   REDIS_PORT,
@@ -39,6 +40,11 @@ export interface RedisSentinelArgs {
   readonly timing?: SentinelTiming;
   /** @default REDIS_IMAGE */
   readonly image?: string;
+  /**
+   * Monitoring is deployed: each pod gets the exporter sidecar and a PodMonitor scrapes it; the
+   * PodMonitor waits for these resources (the Prometheus operator's CRDs). @default none
+   */
+  readonly podMonitor?: { readonly dependsOn: pulumi.Resource[] };
 }
 
 /**
@@ -74,6 +80,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       scheduling: args.scheduling,
       antiAffinity: args.antiAffinity ?? "preferred",
       secretName: "redis-auth",
+      exporter: args.podMonitor !== undefined,
     };
     const meta = (objectName: string) => ({ name: objectName, namespace, labels: labels(s) });
 
@@ -148,6 +155,19 @@ export class RedisSentinel extends pulumi.ComponentResource {
       { metadata: meta("redis"), spec: networkPolicySpec(s, args.clientNamespaces ?? []) },
       { parent: this },
     );
+
+    if (args.podMonitor) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-pod-monitor`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PodMonitor",
+          metadata: meta("redis"),
+          spec: podMonitorSpec(s),
+        },
+        { parent: this, dependsOn: [statefulSet, ...args.podMonitor.dependsOn] },
+      );
+    }
 
     // Addresses from the objects' outputs, so whatever connects through them depends on them.
     this.sentinels = pulumi

@@ -13,7 +13,9 @@ import { validateClusterNodes } from "../../components/cluster/k3s-config";
 import { resolveCatalog } from "../../components/mcp/catalog";
 import { PASSWORD_FORBIDDEN } from "../../components/redis/redis-config";
 import { clusterShape } from "../cluster-nodes";
+import { validateReplication } from "../../components/weaviate/replication";
 import { PROJECT_ROOT } from "../local-files";
+import { weaviateReplication } from "../weaviate";
 import type { ConfigProblem } from "./load";
 import { WORKLOAD_CLASSES, type Settings } from "./schema";
 
@@ -41,6 +43,18 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
   }
   if (s.kubernetes.skipAwait && s.environment !== "dev") {
     add("kubernetes.skipAwait", "is only allowed in dev (readiness waits protect real clusters)", "remove it");
+  }
+
+  if (s.weaviate.mode !== "skip") {
+    for (const message of validateReplication(weaviateReplication(s.weaviate))) {
+      add(
+        "weaviate.replicationFactor",
+        message,
+        s.weaviate.mode === "cloud"
+          ? "lower it to at most weaviate.clusterNodes (or leave it out), or resize the cluster and set clusterNodes"
+          : "the local server is a single node: remove it or set 1",
+      );
+    }
   }
 
   if (s.environment === "dev") {

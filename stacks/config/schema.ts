@@ -407,6 +407,11 @@ const mcpServer = z.strictObject({
   stateful: z.boolean().optional().describe("Needs `Mcp-Session-Id` affinity at the gateway."),
   fromBackend: z.boolean().optional().describe("The backend may call this server directly."),
   kubernetesApi: z.boolean().optional().describe("Mount a ServiceAccount token (the server calls the Kubernetes API)."),
+  metricsPath: z
+    .string()
+    .regex(/^\//, "must be a path starting with /")
+    .optional()
+    .describe("Path of the Prometheus metrics the server serves on its port (default: none, not scraped)."),
 });
 export type McpServerConfig = z.infer<typeof mcpServer>;
 
@@ -441,6 +446,11 @@ const inference = z
     image: z.string().default("scoobyjava15/sophia-inference").describe("Image repository."),
     tag: pinnedTag.default("1.0.0").describe("Pinned image tag."),
     maxReplicas: z.int().min(1).default(4).describe("HPA maximum per function."),
+    metricsPath: z
+      .string()
+      .regex(/^\//, "must be a path starting with /")
+      .optional()
+      .describe("Path of the Prometheus metrics the services serve on their port (default: none, not scraped)."),
   })
   .prefault({})
   .describe("GPU inference services, placed by the workload table.");
@@ -453,8 +463,11 @@ const weaviateCommon = {
     .int()
     .min(1)
     .max(5)
-    .default(1)
-    .describe("Replicas of each collection's shards (fixed at creation)."),
+    .optional()
+    .describe(
+      "Replicas of each collection's shards (fixed at creation). Default: one per cluster node, at most 3; " +
+        "refused when above the cluster's node count.",
+    ),
   allowReplacement: z
     .boolean()
     .default(false)
@@ -479,6 +492,13 @@ const weaviate = z
     z.strictObject({
       mode: z.literal("cloud").describe("Weaviate Cloud (secret `weaviateApiKey`)."),
       url: z.url().describe("Cluster URL."),
+      clusterNodes: z
+        .int()
+        .min(1)
+        .describe(
+          "Nodes of the Weaviate Cloud cluster (its size in the Weaviate Cloud console: 3 for a high-availability cluster); " +
+            "decides `replicationFactor`.",
+        ),
       ...weaviateCommon,
     }),
   ])

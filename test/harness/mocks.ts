@@ -14,8 +14,27 @@ export interface Registration {
   readonly provider?: string;
 }
 
+/**
+ * What a server would add to a resource's state (outputs the inputs do not carry), for resources a
+ * test needs to answer, e.g. a remote command's `stdout`.
+ */
+export type MockOutputs = (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
+
+/** What k3s writes to `/etc/rancher/k3s/k3s.yaml` (fixture credentials), for the kubeconfig fetch. */
+export const FIXTURE_K3S_YAML = [
+  "apiVersion: v1",
+  "clusters:",
+  "- cluster: { certificate-authority-data: Q0E=, server: 'https://127.0.0.1:6443' }",
+  "  name: default",
+  "contexts: [{ context: { cluster: default, user: default }, name: default }]",
+  "current-context: default",
+  "kind: Config",
+  "users: [{ name: default, user: { client-key-data: S0VZLWZpeHR1cmU= } }]",
+].join("\n");
+
 export async function setupMocks(
   stack = "test",
+  outputs?: MockOutputs,
 ): Promise<{ registered: Registration[]; settled: () => Promise<void> }> {
   const registered: Registration[] = [];
   await pulumi.runtime.setMocks(
@@ -29,7 +48,7 @@ export async function setupMocks(
           ...(args.id ? { importId: args.id } : {}),
           ...(args.provider ? { provider: args.provider } : {}),
         });
-        return { id: `${args.name}-id`, state: inputs };
+        return { id: `${args.name}-id`, state: { ...inputs, ...outputs?.(args.type, args.name, inputs) } };
       },
       call: (args) => {
         throw new Error(`unmocked invoke ${args.token}`);

@@ -128,6 +128,8 @@ describe.each(["production", "staging"] as const)("%s objects, server-side dry r
       "HorizontalPodAutoscaler",
       "SecurityPolicy",
       "BackendTrafficPolicy",
+      "HTTPRouteFilter",
+      "ServiceMonitor",
     ]) {
       expect(kinds, kind).toContain(kind);
     }

@@ -506,7 +506,7 @@ describe("bad config through the real engine", () => {
         "  sophia-infra:mcp: { mode: skip }",
         "  sophia-infra:postgres: { instancez: 3 }",
         "  sophia-infra:redis: { replicas: three }",
-        "  sophia-infra:weaviate: { mode: cloud, url: 'https://sophia.weaviate.cloud' }",
+        "  sophia-infra:weaviate: { mode: cloud, url: 'https://sophia.weaviate.cloud', clusterNodes: 3 }",
         "",
       ].join("\n"),
     );

@@ -26,12 +26,13 @@ function lint(dir: string, files: string[] = []) {
 type Workflow = {
   on: Record<string, unknown>;
   permissions: Record<string, string>;
-  jobs: Record<string, { environment?: string; steps: { uses?: string; with?: Record<string, unknown> }[] }>;
+  jobs: Record<
+    string,
+    { environment?: string; steps: { uses?: string; run?: string; with?: Record<string, unknown> }[] }
+  >;
 };
 const workflow = (name: string) =>
   parse(readFileSync(join(repoRoot, ".github", "workflows", `${name}.yml`), "utf8")) as Workflow;
-const pulumiSteps = (w: Workflow) =>
-  Object.values(w.jobs).flatMap((j) => j.steps.filter((s) => s.uses?.startsWith("pulumi/actions@")));
 
 describe("delivery workflows", () => {
   it("pass actionlint", () => {
@@ -68,14 +69,15 @@ describe("delivery workflows", () => {
     }
   });
 
+  const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.flatMap((s) => (s.run ? [s.run] : [])));
+
   it("preview every pull request per stack and comment the result", () => {
     const w = workflow("preview");
     expect(Object.keys(w.on)).toEqual(["pull_request"]);
     expect(w.permissions).toEqual({ contents: "read", "pull-requests": "write" });
-    expect(pulumiSteps(w).map((s) => s.with)).toEqual([
-      expect.objectContaining({ command: "preview", "comment-on-pr": true }),
-    ]);
+    expect(runs(w)).toEqual(['scripts/ci/pulumi.sh preview "sophia/${{ matrix.stack }}"']);
     expect(JSON.stringify(w)).toContain('"stack":["production","staging"]');
+    expect(JSON.stringify(w)).toContain('"SOPHIA_PR_NUMBER":"${{ github.event.pull_request.number }}"');
   });
 
   it("update staging on merge and production only by a manual run through its environment", () => {
@@ -84,37 +86,36 @@ describe("delivery workflows", () => {
     expect(w.jobs["up"]!.environment).toBe(
       "${{ github.event_name == 'workflow_dispatch' && inputs.stack || 'staging' }}",
     );
-    expect(pulumiSteps(w).map((s) => s.with?.["command"])).toEqual(["up"]);
+    expect(runs(w)).toEqual([
+      "scripts/ci/pulumi.sh up \"sophia/${{ github.event_name == 'workflow_dispatch' && inputs.stack || 'staging' }}\"",
+    ]);
   });
 
   it("check for drift on a schedule, expecting no changes", () => {
     const w = workflow("drift");
     expect(Object.keys(w.on)).toContain("schedule");
-    expect(pulumiSteps(w).map((s) => s.with)).toEqual([
-      expect.objectContaining({ command: "preview", refresh: true, "expect-no-changes": true }),
-    ]);
+    expect(runs(w)).toEqual(['scripts/ci/pulumi.sh drift "sophia/${{ matrix.stack }}"']);
   });
 
-  it("run every preview and update with the policy pack and the pinned CLI", () => {
-    const pinnedPulumi = (
-      JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> }
-    ).dependencies["@pulumi/pulumi"];
-    const steps = ["preview", "deploy", "drift"].flatMap((name) => pulumiSteps(workflow(name)));
-    expect(steps).toHaveLength(3);
-    for (const step of steps) {
-      expect(step.with).toMatchObject({
-        policyPacks: "${{ github.workspace }}/policy/analyzer",
-        "pulumi-version": pinnedPulumi,
-      });
-    }
-    // The launcher the workflows name is the one the local tests run.
+  it("run every preview and update with the policy pack and the pinned engine, after fetching the manifests", () => {
+    const script = readFileSync(join(repoRoot, "scripts", "ci", "pulumi.sh"), "utf8");
+    expect(script).toContain('policy=(--policy-pack "$root/policy/analyzer")');
+    expect(script).toContain('toolchain/ensure.mjs" --print-env-file --quiet --with manifests');
+    // The launcher the script names is the one the local tests run.
     expect(relative(repoRoot, POLICY_PACK)).toBe(join("policy", "analyzer"));
+  });
+
+  it("run the README's test command on every pull request", () => {
+    const w = workflow("test");
+    expect(Object.keys(w.on)).toContain("pull_request");
+    expect(runs(w)).toEqual([".ci/run"]);
+    expect(readFileSync(join(repoRoot, ".ci", "run"), "utf8")).toContain("exec bash scripts/test.sh");
   });
 
   it("scan the whole history for secrets", () => {
     const w = workflow("secret-scan");
     const checkout = w.jobs["gitleaks"]!.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
     expect(checkout?.with).toEqual({ "fetch-depth": 0 });
-    expect(JSON.stringify(w)).toContain("--with gitleaks");
+    expect(runs(w)).toEqual(["scripts/ci/secret-scan.sh"]);
   });
 });

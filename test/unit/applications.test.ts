@@ -139,6 +139,16 @@ describe("MCP servers", () => {
       hostnames: ["mcp.sophia-intel.ai"],
       rules: [
         {
+          matches: [
+            {
+              path: { type: "PathPrefix", value: "/mcp/salesforce" },
+              headers: [{ type: "Exact", name: "Origin", value: "https://mcp.sophia-intel.ai" }],
+            },
+          ],
+          backendRefs: [{ name: "mcp-salesforce", port: 9009 }],
+        },
+        { filters: [{ type: "ExtensionRef", extensionRef: { kind: "HTTPRouteFilter", name: "mcp-foreign-origin" } }] },
+        {
           matches: [{ path: { type: "PathPrefix", value: "/mcp/salesforce" } }],
           backendRefs: [{ name: "mcp-salesforce", port: 9009 }],
         },

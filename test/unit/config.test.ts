@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 import { resolveCatalog } from "../../components/mcp/catalog";
+import { replicationFactorFor } from "../../components/weaviate";
 import { closest, formatProblems, parseConfig, type ConfigProblem, type RawConfig } from "../../stacks/config/load";
-import { resolveEscConfig } from "../harness/esc";
+import { weaviateReplication } from "../../stacks/weaviate";
+import { resolveEscConfig, stackSettings } from "../harness/esc";
 import { readStackFile, toRawConfig } from "../harness/stack-config";
 
 const base = {
@@ -120,7 +122,7 @@ describe("bad input is reported all at once", () => {
       raw({
         "sophia-infra:postgres": { instancez: 3 },
         "sophia-infra:redis": { replicas: "three" },
-        "sophia-infra:weaviate": { mode: "cloud", url: "https://sophia.weaviate.cloud" },
+        "sophia-infra:weaviate": { mode: "cloud", url: "https://sophia.weaviate.cloud", clusterNodes: 3 },
       }),
     );
     expect(found).toEqual([
@@ -275,7 +277,7 @@ describe("cross-field rules", () => {
         {
           "sophia-infra:environment": "dev",
           "sophia-infra:domain": "sophia.localhost",
-          "sophia-infra:weaviate": { mode: "cloud", url: "https://x.weaviate.cloud" },
+          "sophia-infra:weaviate": { mode: "cloud", url: "https://x.weaviate.cloud", clusterNodes: 1 },
           "sophia-infra:weaviateApiKey": "k",
           "sophia-infra:frontend": { mode: "vercel", domains: ["a.sophia.localhost"] },
           "sophia-infra:vercelApiToken": "t",
@@ -287,6 +289,46 @@ describe("cross-field rules", () => {
     expect(dev.map((p) => p.path)).toEqual(["sophia-infra:weaviate.mode", "sophia-infra:frontend.mode"]);
     const staging = problems(raw({ "sophia-infra:kubernetes": { target: "local", skipAwait: true } }));
     expect(staging.map((p) => p.path)).toEqual(["sophia-infra:kubernetes.target", "sophia-infra:kubernetes.skipAwait"]);
+  });
+
+  it("Weaviate's replication factor is refused above the cluster's node count, naming the key", () => {
+    const cloud = (w: Record<string, unknown>) =>
+      problems(
+        raw(
+          {
+            "sophia-infra:weaviate": { mode: "cloud", url: "https://x.weaviate.cloud", ...w },
+            "sophia-infra:weaviateApiKey": "k",
+          },
+          ["sophia-infra:weaviateApiKey"],
+        ),
+      );
+    const tooMany = cloud({ clusterNodes: 1, replicationFactor: 3 });
+    expect(tooMany).toEqual([
+      {
+        path: "sophia-infra:weaviate.replicationFactor",
+        message: "is 3 but the Weaviate cluster has 1 node; each replica needs its own node",
+        fix: "lower it to at most weaviate.clusterNodes (or leave it out), or resize the cluster and set clusterNodes",
+      },
+    ]);
+    expect(cloud({}).map((p) => p.path)).toEqual(["sophia-infra:weaviate.clusterNodes"]);
+    const local = problems(raw({ "sophia-infra:weaviate": { mode: "local", replicationFactor: 2 } }));
+    expect(local.map((p) => [p.path, p.message])).toEqual([
+      [
+        "sophia-infra:weaviate.replicationFactor",
+        "is 2 but the Weaviate cluster has 1 node; each replica needs its own node",
+      ],
+    ]);
+  });
+
+  it("production's Weaviate collections get one replica per node of its three-node cluster", () => {
+    const factor = (stack: string) => {
+      const w = stackSettings(stack).weaviate;
+      if (w.mode === "skip") throw new Error(`${stack}: weaviate is skipped`);
+      return replicationFactorFor(weaviateReplication(w));
+    };
+    expect(factor("production")).toBe(3);
+    expect(factor("staging")).toBe(1);
+    expect(factor("dev")).toBe(1);
   });
 
   it("an MCP server's declared secrets must be provided", () => {

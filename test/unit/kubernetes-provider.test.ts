@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../stacks/config/load";
 import type { Settings } from "../../stacks/config/schema";
 import { kubernetesProviderArgs } from "../../stacks/kubernetes-provider";
+import { stackSettings } from "../harness/esc";
 import { readStackFile, toRawConfig } from "../harness/stack-config";
 
 function settings(kubernetes: Record<string, unknown>): Settings {
@@ -23,11 +24,24 @@ describe("kubernetesProviderArgs", () => {
     });
   });
 
-  it("clusters get server-side apply and tolerate an unreachable cluster on delete", () => {
-    for (const target of ["local"]) {
-      expect(kubernetesProviderArgs(settings({ target }))).toEqual({
+  it("the local dev API server gets server-side apply and tolerates being unreachable on delete", () => {
+    expect(kubernetesProviderArgs(settings({ target: "local" }))).toEqual({
+      enableServerSideApply: true,
+      deleteUnreachable: true,
+    });
+  });
+
+  it("real clusters (production, staging) fail loudly when unreachable instead of dropping objects from state", () => {
+    for (const stack of ["production", "staging"]) {
+      const k = stackSettings(stack).kubernetes;
+      expect(kubernetesProviderArgs(stackSettings(stack)), `${stack}: ${k.target}`).toEqual({
         enableServerSideApply: true,
-        deleteUnreachable: true,
+        deleteUnreachable: false,
+      });
+      const other = { ...stackSettings(stack), kubernetes: { ...k, target: "kubeconfig" as const } };
+      expect(kubernetesProviderArgs(other), `${stack}: kubeconfig`).toEqual({
+        enableServerSideApply: true,
+        deleteUnreachable: false,
       });
     }
   });

@@ -332,6 +332,7 @@ describe("providers against the stand-in", () => {
     expect(launches[1]!.at - launches[0]!.at).toBeGreaterThanOrEqual(350);
     const ours = standIn.requests.slice(first);
     const gaps = ours.slice(1).map((r, i) => r.at - ours[i]!.at);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(55);
+    // 60 ms apart, less a few ms of timer granularity on a busy machine.
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50);
   });
 });

@@ -59,7 +59,33 @@ describe("alert rules", () => {
       ["SophiaTargetDown", "critical", "5m"],
       ["SophiaGpuSaturated", "warning", "15m"],
       ["SophiaGpuMemoryNearlyFull", "warning", "10m"],
+      ["SophiaGpuNodeNotReady", "critical", "5m"],
+      ["SophiaPostgresWalArchivingFailing", "critical", "5m"],
+      ["SophiaPostgresWalArchiveLagging", "critical", "15m"],
+      ["SophiaPostgresBaseBackupTooOld", "critical", "15m"],
+      ["SophiaRedisMasterUnreachable", "critical", "1m"],
+      ["SophiaRedisFailover", "warning", undefined],
+      ["SophiaCertificateExpiringSoon", "warning", "1h"],
+      ["SophiaCertificateExpiryImminent", "critical", "10m"],
     ]);
+  });
+  it("read the metrics the real exporters emit (CNPG, the Barman Cloud plugin, redis_exporter, cert-manager, kube-state-metrics)", () => {
+    const expr = (alert: string) => rules.find((r) => r.alert === alert)!.expr;
+    expect(expr("SophiaPostgresWalArchivingFailing")).toContain("cnpg_pg_stat_archiver_last_failed_time");
+    expect(expr("SophiaPostgresWalArchiveLagging")).toContain('cnpg_collector_pg_wal_archive_status{value="ready"}');
+    expect(rules.find((r) => r.alert === "SophiaPostgresWalArchiveLagging")!.for).toBe("15m"); // the RPO
+    expect(expr("SophiaPostgresBaseBackupTooOld")).toContain(
+      "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp",
+    );
+    expect(expr("SophiaRedisMasterUnreachable")).toContain("redis_sentinel_master_status");
+    expect(expr("SophiaRedisFailover")).toContain("changes(redis_sentinel_master_config_epoch[5m])");
+    expect(expr("SophiaCertificateExpiringSoon")).toContain("certmanager_certificate_expiration_timestamp_seconds");
+    expect(expr("SophiaGpuNodeNotReady")).toContain('kube_node_status_condition{condition="Ready", status="true"}');
+    expect(expr("SophiaGpuNodeNotReady")).toContain("label_sophia_intel_ai_node_class");
+  });
+  it("kube-state-metrics exports the node-class label the GPU-node alert joins on", () => {
+    const values = kubePrometheusStackValues({ domain: "d", storageSize: "1Gi", retention: "1d", lokiUrl: "http://l" });
+    expect(values["kube-state-metrics"]).toEqual({ metricLabelsAllowlist: ["nodes=[sophia-intel.ai/node-class]"] });
   });
   it("use the plan's thresholds: p95 over 200 ms, errors over 0.1%", () => {
     expect(rules[0]!.expr).toMatch(/histogram_quantile\(0\.95,[\s\S]*\) > 0\.2\s*$/);

@@ -71,6 +71,7 @@ describe("production platform services", () => {
         "kubernetes:helm.sh/v3:Release::monitoring-kube-prometheus-stack",
         "kubernetes:helm.sh/v3:Release::monitoring-loki",
         "kubernetes:monitoring.coreos.com/v1:PodMonitor::postgres-pod-monitor",
+        "kubernetes:monitoring.coreos.com/v1:PodMonitor::redis-pod-monitor",
         "kubernetes:monitoring.coreos.com/v1:PrometheusRule::monitoring-alert-rules",
         "kubernetes:networking.k8s.io/v1:NetworkPolicy::redis-network",
         "kubernetes:policy/v1:PodDisruptionBudget::redis-pdb",

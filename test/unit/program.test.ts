@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 import { GATEWAY_ADDRESSES_NEEDED, readStackOutputs } from "../../stacks/outputs";
 import { resolveEscConfig } from "../harness/esc";
-import { setupMocks, type Registration } from "../harness/mocks";
+import { FIXTURE_K3S_YAML, setupMocks, type Registration } from "../harness/mocks";
 import { readStackFile, toRawConfig } from "../harness/stack-config";
 
 let registered: Registration[];
@@ -34,7 +34,10 @@ function stubDynamicProviderSerialization(): void {
 
 beforeAll(async () => {
   stubDynamicProviderSerialization();
-  const mocks = await setupMocks("production");
+  // Production's cluster layer fetches k3s's kubeconfig from its server with a remote command.
+  const mocks = await setupMocks("production", (_type, _name, inputs) =>
+    typeof inputs["create"] === "string" && inputs["create"].includes("k3s.yaml") ? { stdout: FIXTURE_K3S_YAML } : {},
+  );
   const raw = toRawConfig(readStackFile("production").config, resolveEscConfig("production"));
   pulumi.runtime.setAllConfig({ ...raw.values }, [...raw.secretKeys]);
   // The language host hands the program its secret keys through the environment; loadConfig reads them there.

@@ -6,8 +6,10 @@ import {
   BITNAMI_SENTINEL_TIMING,
   configData,
   networkPolicySpec,
+  podMonitorSpec,
   podSpec,
   redisConf,
+  REDIS_EXPORTER_IMAGE,
   REDIS_IMAGE,
   sentinelConf,
   SOPHIA_SENTINEL_TIMING,
@@ -219,5 +221,45 @@ describe("Redis pods", () => {
         ],
       },
     ]);
+  });
+
+  it("with monitoring: a pinned redis_exporter sidecar, scraped for Redis and its sentinel, and admitted to Prometheus only", () => {
+    const monitored = { ...settings, exporter: true };
+    const containers = podSpec(monitored, "redis-config").containers as {
+      name: string;
+      image: string;
+      env: unknown[];
+      ports: { name: string; containerPort: number }[];
+      securityContext: Record<string, unknown>;
+    }[];
+    expect(containers.map((c) => c.name)).toEqual(["redis", "sentinel", "metrics"]);
+    const exporter = containers[2]!;
+    expect(exporter.image).toBe(REDIS_EXPORTER_IMAGE);
+    expect(REDIS_EXPORTER_IMAGE).toMatch(/^oliver006\/redis_exporter:v\d+\.\d+\.\d+$/);
+    expect(exporter.ports).toEqual([{ name: "metrics", containerPort: 9121 }]);
+    expect(exporter.env).toEqual([
+      { name: "REDIS_ADDR", value: "redis://localhost:6379" },
+      { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "redis-auth", key: "password" } } },
+    ]);
+    expect(exporter.securityContext["readOnlyRootFilesystem"]).toBe(true);
+    expect(podMonitorSpec(monitored)).toEqual({
+      selector: { matchLabels: { "app.kubernetes.io/name": "redis", "app.kubernetes.io/component": "redis-sentinel" } },
+      podMetricsEndpoints: [
+        { port: "metrics", path: "/metrics", interval: "30s" },
+        { port: "metrics", path: "/scrape", params: { target: ["redis://localhost:26379"] }, interval: "30s" },
+      ],
+    });
+    expect((networkPolicySpec(monitored, []).ingress as unknown[])[1]).toEqual({
+      from: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+          podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+        },
+      ],
+      ports: [{ protocol: "TCP", port: 9121 }],
+    });
+    // Without monitoring, no sidecar and no extra ingress.
+    expect((podSpec(settings, "redis-config").containers as object[]).length).toBe(2);
+    expect(networkPolicySpec(settings, []).ingress).toHaveLength(1);
   });
 });
