@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 
+import { RESOURCES } from "../../components/charts/resources";
 import {
   alertmanagerConfig,
   alertRules,
@@ -85,7 +86,10 @@ describe("alert rules", () => {
   });
   it("kube-state-metrics exports the node-class label the GPU-node alert joins on", () => {
     const values = kubePrometheusStackValues({ domain: "d", storageSize: "1Gi", retention: "1d", lokiUrl: "http://l" });
-    expect(values["kube-state-metrics"]).toEqual({ metricLabelsAllowlist: ["nodes=[sophia-intel.ai/node-class]"] });
+    expect(values["kube-state-metrics"]).toEqual({
+      resources: RESOURCES.controller,
+      metricLabelsAllowlist: ["nodes=[sophia-intel.ai/node-class]"],
+    });
   });
   it("use the plan's thresholds: p95 over 200 ms, errors over 0.1%", () => {
     expect(rules[0]!.expr).toMatch(/histogram_quantile\(0\.95,[\s\S]*\) > 0\.2\s*$/);
