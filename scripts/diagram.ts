@@ -38,12 +38,20 @@ const nameOf = (urn: string) => urn.split("::").at(-1) ?? urn;
 const providerType = (ref: string) => ref.split("::").at(-3) ?? "";
 const id = (name: string) => name.replace(/[^A-Za-z0-9]/g, "_");
 
+/** How `pulumi preview --json` shows a value not known until the update. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * The namespace an object goes to, when the preview knows it. Production's objects go to the cluster
+ * the same program bootstraps, so their namespaces (outputs of Namespace objects on it) are unknown
+ * until it exists: such components are drawn in the cluster without a namespace group.
+ */
 function namespaceOf(inputs: Record<string, unknown> | undefined): string | undefined {
   const metadata = inputs?.["metadata"];
   const ns =
     typeof metadata === "object" && metadata !== null ? (metadata as Record<string, unknown>)["namespace"] : undefined;
   const value = ns ?? inputs?.["namespace"];
-  return typeof value === "string" ? value : undefined;
+  return typeof value === "string" && value !== UNKNOWN ? value : undefined;
 }
 
 /** The Mermaid flowchart of the graph in `steps`. */

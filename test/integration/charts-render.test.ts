@@ -98,6 +98,11 @@ async function previewReleases(stack: Stack): Promise<void> {
   const ws = new PulumiWorkspace(env, { passphrase: `charts-${stack}` });
   try {
     prepareEscStack(ws, stack);
+    // The release values do not depend on where objects go, but on a cluster this program bootstraps
+    // (production's `target: cluster`) every output of an object on it is unknown until it exists,
+    // and so are values derived from them: preview against the ESC kubeconfig instead.
+    ws.must(["config", "rm", "--stack", stack, "sophia-infra:cluster"]);
+    ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:kubernetes.target", "kubeconfig"]);
     const r = await ws.run(["preview", "--stack", stack, "--json"]);
     const preview = parseJson<PreviewJson>(r);
     if (r.code !== 0)

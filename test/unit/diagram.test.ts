@@ -85,6 +85,21 @@ describe("renderArchitecture", () => {
     );
   });
 
+  it("does not group by a namespace the preview cannot know (objects on a cluster not created yet)", () => {
+    const unknown = steps.map((s) =>
+      s.newState?.inputs?.["metadata"]
+        ? {
+            ...s,
+            newState: { ...s.newState, inputs: { metadata: { namespace: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" } } },
+          }
+        : s,
+    );
+    const out = renderArchitecture(unknown);
+    expect(out).not.toContain("04da6b54");
+    expect(out).not.toContain("ns_sophia_data");
+    expect(out).toContain('    postgres["<b>postgres</b><br/>PostgresCluster · 1 resources"]');
+  });
+
   it("fails on a graph without a stack", () => {
     expect(() => renderArchitecture(steps.slice(1))).toThrow("the preview has no stack resource");
   });
