@@ -10,21 +10,12 @@ const PRIVATE_KEY = "fixture-key-material (not a key: the SSH providers are stoo
 // inputs stand in for them here (the rehearsal runs the real ones against real sshd).
 vi.mock("../../components/remote", async () => {
   const p = await import("@pulumi/pulumi");
+  // What k3s writes, for the kubeconfig fetch (fixture credentials).
+  const { FIXTURE_K3S_YAML: k3sYaml } = await import("../harness/mocks");
   class RemoteCommand extends p.CustomResource {
     declare public readonly stdout: pulumi.Output<string | undefined>;
     declare public readonly hostKey: pulumi.Output<string>;
     constructor(name: string, args: { create?: string }, opts?: pulumi.CustomResourceOptions) {
-      // What k3s writes, for the kubeconfig fetch (fixture credentials).
-      const k3sYaml = [
-        "apiVersion: v1",
-        "clusters:",
-        "- cluster: { certificate-authority-data: Q0E=, server: 'https://127.0.0.1:6443' }",
-        "  name: default",
-        "contexts: [{ context: { cluster: default, user: default }, name: default }]",
-        "current-context: default",
-        "kind: Config",
-        "users: [{ name: default, user: { client-key-data: S0VZLWZpeHR1cmU= } }]",
-      ].join("\n");
       const stdout = typeof args.create === "string" && args.create.includes("k3s.yaml") ? k3sYaml : undefined;
       super("test:remote:RemoteCommand", name, { ...args, stdout, hostKey: undefined }, opts);
     }
