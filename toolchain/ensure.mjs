@@ -350,6 +350,26 @@ async function main() {
     binSources = { pulumi: path.join(cli.dir, "pulumi"), host: path.join(host.dir, "pulumi-language-nodejs") };
   }
 
+  // Before any plugin is built: SDKs whose plugin is deliberately not built (UNBUILT_PLUGINS, each
+  // with why); any other dependency carrying a resource plugin needs a recipe or an exclusion.
+  for (const u of UNBUILT_PLUGINS) {
+    const pkg = npmPackage(u.npm);
+    if (pkg) log(`${u.name}: ${u.npm} ${pkg.version} is a dependency, but its plugin is not built here: ${u.reason}`);
+  }
+  const programDeps = Object.keys(
+    JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).dependencies ?? {},
+  );
+  for (const dep of programDeps) {
+    const resource = npmPackage(dep)?.pulumi;
+    if (!resource?.resource) continue;
+    if (PLUGINS.some((p) => p.npm === dep) || UNBUILT_PLUGINS.some((u) => u.npm === dep)) continue;
+    throw new PieceError(
+      dep,
+      `${dep} carries resource plugin ${resource.name} ${resource.version}, which has neither a recipe (PLUGINS) nor an exclusion naming why (UNBUILT_PLUGINS)`,
+      "toolchain/pieces.mjs",
+    );
+  }
+
   // 2. Resource plugins for every plugin-bearing npm package the program installs.
   const plugins = [];
   for (const plugin of PLUGINS) {
@@ -369,26 +389,6 @@ async function main() {
     const result = await ensureBuilt(plugin, goVer, moduleBuild(plugin));
     if (result.built) built.push(plugin.name);
     plugins.push({ ...plugin, bin: path.join(result.dir, plugin.binary) });
-  }
-
-  // SDKs whose plugin is deliberately not built (UNBUILT_PLUGINS, each with why); any other
-  // dependency carrying a resource plugin needs a recipe or an exclusion.
-  for (const u of UNBUILT_PLUGINS) {
-    const pkg = npmPackage(u.npm);
-    if (pkg) log(`${u.name}: ${u.npm} ${pkg.version} is a dependency, but its plugin is not built here: ${u.reason}`);
-  }
-  const programDeps = Object.keys(
-    JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).dependencies ?? {},
-  );
-  for (const dep of programDeps) {
-    const resource = npmPackage(dep)?.pulumi;
-    if (!resource?.resource) continue;
-    if (PLUGINS.some((p) => p.npm === dep) || UNBUILT_PLUGINS.some((u) => u.npm === dep)) continue;
-    throw new PieceError(
-      dep,
-      `${dep} carries resource plugin ${resource.name} ${resource.version}, which has neither a recipe (PLUGINS) nor an exclusion naming why (UNBUILT_PLUGINS)`,
-      "toolchain/pieces.mjs",
-    );
   }
 
   // 3. Local servers requested with --with (e.g. kube: kube-apiserver and etcd).

@@ -25,9 +25,9 @@ function recipeWith(plugin: Record<string, unknown>, unbuilt?: Record<string, un
   const pieces = JSON.stringify(join(repoRoot, "toolchain", "pieces.mjs"));
   writeFileSync(
     file,
-    `import { PIECES, RECIPE_REVISION, UNBUILT_PLUGINS } from ${pieces};\n` +
+    `import { PIECES, RECIPE_REVISION, UNBUILT_PLUGINS as REAL_UNBUILT } from ${pieces};\n` +
       `export { PIECES, RECIPE_REVISION };\nexport const PLUGINS = [${JSON.stringify(plugin)}];\n` +
-      `export const UNBUILT_PLUGINS = ${unbuilt ? JSON.stringify(unbuilt) : "UNBUILT_PLUGINS"};\n`,
+      `export const UNBUILT_PLUGINS = ${unbuilt ? JSON.stringify(unbuilt) : "REAL_UNBUILT"};\n`,
   );
   return file;
 }
