@@ -248,6 +248,43 @@ describe("no-plaintext-credentials", () => {
       "url holds a GitHub token; keep it in a Secret and reference the Secret",
     ]);
   });
+
+  it("lets the SSH key through only where the program itself must hold it, never in a Kubernetes object", () => {
+    const key = "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+    const command: Resource = {
+      type: "pulumi-nodejs:dynamic/sophia-remote:RemoteCommand",
+      name: "cluster-core-ssh",
+      props: { connection: { host: "198.18.0.10", privateKey: key, proxy: { host: "b", privateKey: key } } },
+    };
+    expect(checkNoPlaintextCredentials(command)).toEqual([]);
+    const provider: Resource = {
+      type: "pulumi:providers:pulumi-nodejs",
+      name: "default",
+      props: { "sophia-infra:sshPrivateKey": key },
+    };
+    expect(checkNoPlaintextCredentials(provider)).toEqual([]);
+    // The same key anywhere else is still refused.
+    expect(checkNoPlaintextCredentials({ ...command, props: { create: key } })).toHaveLength(1);
+    const configMap: Resource = {
+      type: "kubernetes:core/v1:ConfigMap",
+      name: "cm",
+      props: { connection: { privateKey: key } },
+    };
+    expect(checkNoPlaintextCredentials(configMap)).toHaveLength(1);
+  });
+
+  it("skips a value unknown until the update (the SDK throws on reading it) and checks the rest", () => {
+    const props: Record<string, unknown> = { url: "ghp_" + "y".repeat(36) };
+    Object.defineProperty(props, "connection", {
+      enumerable: true,
+      get: () => {
+        throw new Error("string value at .connection can't be known during preview");
+      },
+    });
+    expect(checkNoPlaintextCredentials({ type: "pulumi-nodejs:dynamic/x:Y", name: "r", props })).toEqual([
+      "url holds a GitHub token; keep it in a Secret and reference the Secret",
+    ]);
+  });
 });
 
 describe("gpu-tolerations", () => {
