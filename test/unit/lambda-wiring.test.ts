@@ -17,8 +17,9 @@ const lambdaNode = (name: string, cls: string, machine: Record<string, unknown> 
   machine: { source: "lambda", ...machine },
 });
 
-function problemsFor(nodes: unknown[]): ConfigProblem[] {
-  const values: Record<string, string> = {
+/** A staging config with only the cluster layer, on `nodes` (the SSH key set, the API key not). */
+function clusterOnly(nodes: unknown[]): Record<string, string> {
+  return {
     "sophia-infra:environment": "staging",
     "sophia-infra:domain": "staging.sophia-intel.ai",
     "sophia-infra:kubernetes": JSON.stringify({ target: "render" }),
@@ -29,8 +30,11 @@ function problemsFor(nodes: unknown[]): ConfigProblem[] {
     "sophia-infra:placement": JSON.stringify({ batch: "gh200", realtime: "gh200", mcp: "gh200" }),
     "sophia-infra:cluster": JSON.stringify({ mode: "k3s", nodes }),
     "sophia-infra:sshPrivateKey": "k",
-    "sophia-infra:lambdaApiKey": "x",
   };
+}
+
+function problemsFor(nodes: unknown[]): ConfigProblem[] {
+  const values = { ...clusterOnly(nodes), "sophia-infra:lambdaApiKey": "x" };
   const r = parseConfig({ values, secretKeys: new Set(secrets) });
   return r.ok ? [] : r.problems;
 }
@@ -56,18 +60,7 @@ describe("lambda nodes in config", () => {
   });
 
   it("a missing API key is named with the reason", () => {
-    const values = {
-      "sophia-infra:environment": "staging",
-      "sophia-infra:domain": "staging.sophia-intel.ai",
-      "sophia-infra:kubernetes": JSON.stringify({ target: "render" }),
-      "sophia-infra:monitoring": JSON.stringify({ mode: "skip" }),
-      "sophia-infra:mcp": JSON.stringify({ mode: "skip" }),
-      "sophia-infra:redis": JSON.stringify({ mode: "skip" }),
-      "sophia-infra:postgres": JSON.stringify({ mode: "skip" }),
-      "sophia-infra:placement": JSON.stringify({ batch: "gh200", realtime: "gh200", mcp: "gh200" }),
-      "sophia-infra:cluster": JSON.stringify({ mode: "k3s", nodes: [lambdaNode("core", "gh200", {}, "server")] }),
-      "sophia-infra:sshPrivateKey": "k",
-    };
+    const values = clusterOnly([lambdaNode("core", "gh200", {}, "server")]);
     const r = parseConfig({ values, secretKeys: new Set(["sophia-infra:sshPrivateKey"]) });
     expect(r.ok).toBe(false);
     if (r.ok) return;
