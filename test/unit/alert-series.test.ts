@@ -4,7 +4,6 @@
  * traced to the monitor or exporter that produces it, and each `job="…"` selector to a
  * ServiceMonitor whose job label takes that value.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { alertRules } from "../../components/monitoring";
@@ -12,40 +11,16 @@ import { NODE_CLASS_LABEL } from "../../components/placement";
 import { REDIS_EXPORTER_IMAGE } from "../../components/redis";
 import { loadConfig } from "../../stacks/config/load";
 import { resolveEscConfig } from "../harness/esc";
-import { setupMocks, type Registration } from "../harness/mocks";
+import type { Registration } from "../harness/mocks";
+import { mockedPlatform } from "../harness/platform";
 import { readStackFile, toRawConfig } from "../harness/stack-config";
 
 let registered: Registration[];
 
 beforeAll(async () => {
-  const mocks = await setupMocks("production");
-  const k8s = await import("@pulumi/kubernetes");
-  const { platformServices } = await import("../../stacks/platform-services");
-  const { applications } = await import("../../stacks/applications");
-  const c = loadConfig(toRawConfig(readStackFile("production").config, resolveEscConfig("production")), "production");
-  const provider = new k8s.Provider("kubernetes", {});
-  const namespaces = Object.fromEntries(
-    [
-      "sophia-apps",
-      "sophia-mcp",
-      "sophia-data",
-      "cnpg-system",
-      "cert-manager",
-      "ingress",
-      "gpu-operator",
-      "monitoring",
-    ].map((n) => [n, pulumi.output(n)]),
+  registered = await mockedPlatform(() =>
+    loadConfig(toRawConfig(readStackFile("production").config, resolveEscConfig("production")), "production"),
   );
-  const services = platformServices(c, provider, namespaces);
-  applications(
-    c,
-    provider,
-    namespaces,
-    services,
-    pulumi.secret({ url: "https://w.example", apiKey: "k", headers: {} }),
-  );
-  await mocks.settled();
-  registered = mocks.registered;
   // The whole production platform and applications layers under mocks: seconds on a busy machine.
 }, 120_000);
 

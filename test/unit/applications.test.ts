@@ -2,7 +2,6 @@
  * The applications layer under Pulumi mocks (production config): exactly the resources of the 16
  * MCP servers, the gateway, the backend and the inference services; placement end to end.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -11,7 +10,8 @@ import { resolveCatalog, SPEC_SERVER_NAMES } from "../../components/mcp";
 import { nodeLabelsAndTaints, schedulableNodes, type NodeFacts, type PodPlacement } from "../../components/placement";
 import { loadConfig } from "../../stacks/config/load";
 import { resolveEscConfig } from "../harness/esc";
-import { setupMocks, type Registration } from "../harness/mocks";
+import type { Registration } from "../harness/mocks";
+import { mockedPlatform } from "../harness/platform";
 import { readStackFile, toRawConfig } from "../harness/stack-config";
 
 let registered: Registration[];
@@ -19,34 +19,7 @@ const config = () =>
   loadConfig(toRawConfig(readStackFile("production").config, resolveEscConfig("production")), "production");
 
 beforeAll(async () => {
-  const mocks = await setupMocks("production");
-  const k8s = await import("@pulumi/kubernetes");
-  const { platformServices } = await import("../../stacks/platform-services");
-  const { applications } = await import("../../stacks/applications");
-  const c = config();
-  const provider = new k8s.Provider("kubernetes", {});
-  const namespaces = Object.fromEntries(
-    [
-      "sophia-apps",
-      "sophia-mcp",
-      "sophia-data",
-      "cnpg-system",
-      "cert-manager",
-      "ingress",
-      "gpu-operator",
-      "monitoring",
-    ].map((n) => [n, pulumi.output(n)]),
-  );
-  const services = platformServices(c, provider, namespaces);
-  applications(
-    c,
-    provider,
-    namespaces,
-    services,
-    pulumi.secret({ url: "https://w.example", apiKey: "k", headers: {} }),
-  );
-  await mocks.settled();
-  registered = mocks.registered;
+  registered = await mockedPlatform(config);
 });
 
 const of = (type: string) => registered.filter((r) => r.type === type);
