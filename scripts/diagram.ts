@@ -6,6 +6,8 @@
  * provider sit inside the cluster, grouped by namespace. Output is Mermaid, which GitHub renders.
  * Pure (scripts/gen-diagram.ts runs the preview; the tests check the README is current).
  */
+// How `pulumi preview --json` shows a value not known until the update.
+import { unknownValue as UNKNOWN } from "@pulumi/pulumi/runtime/rpc";
 
 /** The parts of a preview step the diagram reads. */
 export interface GraphStep {
@@ -37,9 +39,6 @@ const nameOf = (urn: string) => urn.split("::").at(-1) ?? urn;
 /** A provider reference is `<provider URN>::<id>`; the URN's type is the segment before its name. */
 const providerType = (ref: string) => ref.split("::").at(-3) ?? "";
 const id = (name: string) => name.replace(/[^A-Za-z0-9]/g, "_");
-
-/** How `pulumi preview --json` shows a value not known until the update. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
  * The namespace an object goes to, when the preview knows it. Production's objects go to the cluster

@@ -20,6 +20,8 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type * as k8s from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
+// How `pulumi preview --json` shows a value not known until the update.
+import { unknownValue as UNKNOWN } from "@pulumi/pulumi/runtime/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DOCUMENTED_VALUES_PATHS, effectiveDefaults, mirrorEntry, unknownValuesKeys } from "../../components/charts";
@@ -49,9 +51,6 @@ const CLUSTER_API_VERSIONS = [
 ];
 
 type Stack = "production" | "staging";
-
-/** How `pulumi preview --json` shows a value not known until the update. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 interface Release {
   readonly chart: ChartFrom;
