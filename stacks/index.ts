@@ -13,7 +13,7 @@ import { registrarRecords } from "./dns-records";
 import { frontendLayer } from "./frontend";
 import { applications } from "./applications";
 import { lambdaMachines } from "./lambda";
-import { layerModes, pendingLayers } from "./layers";
+import { layerModes } from "./layers";
 import { monthlyCostEstimate as costEstimate, OUTPUTS_CONTRACT_VERSION } from "./outputs";
 import { platformServices } from "./platform-services";
 import { registerTransforms } from "./transforms";
@@ -23,16 +23,10 @@ const config = loadConfig();
 const { settings } = config;
 registerTransforms({ skipAwait: settings.kubernetes.skipAwait });
 
-for (const layer of pendingLayers(settings)) {
-  void pulumi.log.warn(`${layer.key}: enabled in config but ${layer.reason}; nothing is deployed for it`);
-}
-
-// GPU nodes rented from Lambda Cloud (`machine.source: lambda`). Bootstrapping them with k3s is not
-// wired yet: a stack with such nodes warns and keeps its Kubernetes layer on `target: kubeconfig`.
-lambdaMachines(config);
-
-// The cluster layer (k3s over SSH) on `existing` machines; `kubernetes.target: cluster` applies to it.
-const cluster = createCluster(config);
+// GPU nodes rented from Lambda Cloud (`machine.source: lambda`), then the cluster layer: k3s over SSH
+// on them and on `existing` machines. `kubernetes.target: cluster` applies the Kubernetes layer to it.
+const machines = lambdaMachines(config);
+const cluster = createCluster(config, machines?.nodes);
 const targetKubeconfig = kubeconfigFor(config, cluster?.kubeconfig);
 const k8sProvider = createKubernetesProvider("kubernetes", config, targetKubeconfig);
 const namespaces = k8sProvider

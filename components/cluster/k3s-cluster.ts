@@ -31,6 +31,7 @@ import {
   initialServer,
   K3S_PATHS,
   labelsHash,
+  PENDING_ADDRESS,
   renderK3sConfig,
   type K3sClusterShape,
   type K3sNodeSpec,
@@ -39,7 +40,19 @@ import { K3sToken } from "./k3s-token";
 import { rewriteKubeconfig } from "./kubeconfig";
 
 /** A machine of the cluster and how to reach it. */
-export interface K3sClusterNode extends K3sNodeSpec {
+export interface K3sClusterNode extends Omit<K3sNodeSpec, "address" | "privateAddress"> {
+  /** Public address (IP or DNS name); may come from another resource (a launched machine's IP). */
+  readonly address: pulumi.Input<string>;
+  /** Address on the servers' private network (required for each server when HA). */
+  readonly privateAddress?: pulumi.Input<string | undefined>;
+  /**
+   * Identity of the machine behind the node (a rented instance's ID). Given for disposable machines
+   * that a cloud may replace under the same node name: a new identity means a new machine, which is
+   * prepared and installed from scratch after the server forgets the old node (k3s refuses a known
+   * name from another machine), and the old machine's uninstall is skipped when it is gone (terminated,
+   * or another machine answers at its address). Omitted: the machine is permanent.
+   */
+  readonly machineId?: pulumi.Input<string>;
   /** OpenSSH private key of `sshUser` (pass a secret). */
   readonly privateKey: pulumi.Input<string>;
   /**
@@ -78,6 +91,7 @@ export interface K3sClusterArgs {
 }
 
 interface NodeResources {
+  /** The node with placeholder addresses: what the commands and the names are built from. */
   readonly spec: K3sNodeSpec;
   readonly connection: RemoteConnection;
   readonly install: RemoteCommand;
@@ -94,14 +108,17 @@ export class K3sCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:cluster:K3sCluster", name, {}, opts);
+    // Addresses of launched machines are known only once they run: the node list is checked with
+    // placeholders before anything is registered (a bad list fails the preview, not the update),
+    // and each node's config is rendered from the resolved addresses.
     const shape: K3sClusterShape = {
-      nodes: args.nodes,
+      nodes: args.nodes.map(withPlaceholders),
       privateNetwork: args.privateNetwork,
       tlsSans: args.tlsSans,
       kubeletArgs: args.kubeletArgs,
     };
-    // Before anything is registered: a bad node list fails the preview, not the update.
     assertValidClusterNodes(shape);
+    const resolved = resolveShape(shape, args.nodes);
     const source = args.installSource ?? { mode: "download" };
     const first = initialServer(shape);
     const scripts = nodeScripts();
@@ -113,8 +130,11 @@ export class K3sCluster extends pulumi.ComponentResource {
     const agentStdin = pulumi.secret(pulumi.interpolate`${agentToken.value}\n`);
 
     const built = new Map<string, NodeResources>();
-    const buildNode = (node: K3sClusterNode, after: pulumi.Resource[]): NodeResources => {
+    const buildNode = (node: K3sClusterNode, index: number, server?: NodeResources): NodeResources => {
+      const after = server ? [server.install] : [];
       const key = `${name}-${node.name}`;
+      const spec = shape.nodes[index]!;
+      const machine = node.machineId !== undefined ? [node.machineId] : undefined;
       const base = {
         host: node.address,
         port: node.sshPort ?? 22,
@@ -127,21 +147,23 @@ export class K3sCluster extends pulumi.ComponentResource {
         `${key}-ssh`,
         {
           connection: { ...base, hostKey: node.hostKey, dialErrorLimit: args.dialErrorLimit ?? 20 },
-          create: prepareCommand(node),
+          create: prepareCommand(spec),
+          // A new machine under this name: wait for it and record its host key again.
+          ...(machine ? { triggers: machine } : {}),
         },
         { parent: this },
       );
       const connection: RemoteConnection = { ...base, hostKey: node.hostKey ?? prepare.hostKey };
-      const files: Record<string, { content: string } | { localPath: string }> = Object.fromEntries(
-        Object.entries({
+      const files: Record<string, { content: pulumi.Input<string> } | { localPath: string }> = Object.fromEntries(
+        Object.entries<pulumi.Input<string>>({
           ...scripts,
-          "config.yaml": renderK3sConfig(shape, node),
+          "config.yaml": resolved.apply((s) => renderK3sConfig(s, s.nodes[index]!)),
           "k3s-version": `${args.k3sVersion}\n`,
         }).map(([file, content]) => [file, { content }]),
       );
       if (source.mode === "airgap") {
         // Read by the copy's provider from the local file: the content never enters the state.
-        for (const file of [k3sAsset(node.arch), `sha256sum-${node.arch}.txt`]) {
+        for (const file of [k3sAsset(spec.arch), `sha256sum-${spec.arch}.txt`]) {
           files[`release/${file}`] = { localPath: join(source.directory, file) };
         }
       }
@@ -155,37 +177,63 @@ export class K3sCluster extends pulumi.ComponentResource {
               remotePath: `${K3S_PATHS.stage}/${file}`,
               mode: file.endsWith(".sh") || file.startsWith("release/k3s") ? "0755" : "0600",
               sudo: node.sshUser !== "root",
+              ...(machine ? { triggers: machine } : {}),
             },
             { parent: this, dependsOn: [prepare] },
           ),
       );
+      // Joining under a name a replaced machine held: the server forgets that node first.
+      const forget =
+        machine && server
+          ? [
+              new RemoteCommand(
+                `${key}-forget`,
+                {
+                  connection: server.connection,
+                  create: nodeOperationCommand(first, "forget", spec),
+                  triggers: machine,
+                },
+                { parent: this, dependsOn: after },
+              ),
+            ]
+          : [];
       const install = new RemoteCommand(
         `${key}-install`,
         {
           connection,
-          create: installCommand(node, source.mode),
+          create: installCommand(spec, source.mode),
           stdin: node.role === "server" ? serverStdin : agentStdin,
-          // Re-runs (it is idempotent) only when this node's config or the scripts change; the
-          // version is read from the staged k3s-version, and bumps go through the upgrade chain.
-          triggers: [configHash(shape, node), scriptsVersion],
+          // Re-runs (it is idempotent) only when this node's config or the scripts change (or a new
+          // machine holds the node); the version is read from the staged k3s-version, and bumps go
+          // through the upgrade chain.
+          triggers: [resolved.apply((s) => configHash(s, s.nodes[index]!)), scriptsVersion, ...(machine ?? [])],
           timeout: args.installTimeout ?? 900,
         },
-        { parent: this, dependsOn: [...copies, ...after], customTimeouts: { create: "20m", update: "20m" } },
+        {
+          parent: this,
+          dependsOn: [...copies, ...after, ...forget],
+          customTimeouts: { create: "20m", update: "20m" },
+        },
       );
-      // Owns the node's removal: deleted only when the node leaves the config or the stack is destroyed.
+      // Owns the node's removal: deleted only when the node leaves the config or the stack is
+      // destroyed (or, for a disposable machine, when another machine takes its place).
       const lifecycle = new RemoteCommand(
         `${key}-node`,
-        { connection, delete: uninstallCommand(node) },
+        {
+          connection,
+          delete: uninstallCommand(spec),
+          ...(machine ? { triggers: machine, whenGone: "skip" as const } : {}),
+        },
         { parent: this, dependsOn: [install, ...copies] },
       );
-      const resources = { spec: node, connection, install, lifecycle };
+      const resources = { spec, connection, install, lifecycle };
       built.set(node.name, resources);
       return resources;
     };
 
-    const server = buildNode(args.nodes[0]!, []);
+    const server = buildNode(args.nodes[0]!, 0);
     // Everything else joins in parallel: each depends on the initial server only.
-    for (const node of args.nodes.slice(1)) buildNode(node, [server.install]);
+    args.nodes.slice(1).forEach((node, i) => buildNode(node, i + 1, server));
 
     for (const n of built.values()) {
       if (n.spec.name !== first.name) {
@@ -244,13 +292,51 @@ export class K3sCluster extends pulumi.ComponentResource {
       { connection: server.connection, create: kubeconfigCommand(first), secret: true, logging: "none" },
       { parent: this, dependsOn: [server.install] },
     );
+    const firstAddress = pulumi.output(args.nodes[0]!.address);
     this.kubeconfig = pulumi.secret(
-      fetched.stdout.apply((raw) => rewriteKubeconfig(raw ?? "", first.address, args.clusterName)),
+      pulumi
+        .all([fetched.stdout, firstAddress])
+        .apply(([raw, address]) => rewriteKubeconfig(raw ?? "", address, args.clusterName)),
     );
     this.nodes = pulumi.output(args.nodes.map((n) => n.name));
-    this.serverAddress = pulumi.output(
-      `https://${first.address.includes(":") ? `[${first.address}]` : first.address}:6443`,
-    );
+    this.serverAddress = firstAddress.apply((a) => `https://${a.includes(":") ? `[${a}]` : a}:6443`);
     this.registerOutputs({ kubeconfig: this.kubeconfig, nodes: this.nodes, serverAddress: this.serverAddress });
   }
+}
+
+/** The node as the pure rules see it before its addresses are known. */
+function withPlaceholders(n: K3sClusterNode): K3sNodeSpec {
+  const { address, privateAddress, name, sshUser, class: nodeClass, role, arch } = n;
+  const known = (v: pulumi.Input<string | undefined>) => (typeof v === "string" ? v : PENDING_ADDRESS);
+  return {
+    name,
+    address: known(address),
+    ...(privateAddress !== undefined ? { privateAddress: known(privateAddress) } : {}),
+    sshUser,
+    class: nodeClass,
+    role,
+    arch,
+  };
+}
+
+/** The shape with every node's resolved addresses (checked again: a private address may resolve empty). */
+function resolveShape(shape: K3sClusterShape, nodes: readonly K3sClusterNode[]): pulumi.Output<K3sClusterShape> {
+  return pulumi.all(nodes.map((n) => pulumi.all([n.address, n.privateAddress]))).apply((addresses) => {
+    const resolved: K3sClusterShape = {
+      ...shape,
+      nodes: shape.nodes.map((spec, i) => {
+        const [address, privateAddress] = addresses[i]!;
+        const node: K3sNodeSpec = { ...spec, address };
+        return privateAddress ? { ...node, privateAddress } : omitPrivateAddress(node);
+      }),
+    };
+    assertValidClusterNodes(resolved);
+    return resolved;
+  });
+}
+
+function omitPrivateAddress(node: K3sNodeSpec): K3sNodeSpec {
+  const copy = { ...node };
+  delete (copy as { privateAddress?: string }).privateAddress;
+  return copy;
 }

@@ -71,7 +71,7 @@ export function uninstallCommand(node: K3sNodeSpec): string {
  */
 export function nodeOperationCommand(
   server: K3sNodeSpec,
-  action: "drain" | "uncordon" | "remove",
+  action: "drain" | "uncordon" | "remove" | "forget",
   node: K3sNodeSpec,
   version?: string,
 ): string {

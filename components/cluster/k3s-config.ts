@@ -51,6 +51,9 @@ export const DEFAULT_KUBELET_ARGS: readonly string[] = [
   "eviction-hard=memory.available<500Mi,nodefs.available<10%",
 ];
 
+/** Stands in for an address not known before the machine runs (validated, never rendered). */
+export const PENDING_ADDRESS = "(pending: known once the machine runs)";
+
 /** One machine of the cluster, as the cluster layer sees it (no credentials). */
 export interface K3sNodeSpec {
   /** Kubernetes node name; also the stable key of every per-node resource. */

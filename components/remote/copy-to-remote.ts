@@ -30,6 +30,8 @@ export interface CopyToRemoteArgs {
   readonly sudo?: pulumi.Input<boolean>;
   /** The content is secret: its hash is a secret output too and no message shows either. @default false */
   readonly secret?: boolean;
+  /** Any change of these values writes the file again as a new resource (e.g. the machine's identity). */
+  readonly triggers?: pulumi.Input<unknown[]>;
 }
 
 /** Inputs after `check` and the state. The content itself is never part of the state. */
@@ -41,6 +43,7 @@ export interface CopyState {
   sudo: boolean;
   secret: boolean;
   localPath?: string;
+  triggers?: unknown[];
   /** Hex SHA-256 of the content: what dependents use as a trigger. */
   sha256: string;
   hostKey?: string;
@@ -102,13 +105,18 @@ export function checkCopy(
   };
   if (hasContent) inputs.content = news.content as string;
   if (hasPath) inputs.localPath = news.localPath as string;
+  if (news.triggers !== undefined && news.triggers !== UNKNOWN && !Array.isArray(news.triggers)) {
+    failures.push({ property: "triggers", reason: "triggers must be a list" });
+  }
+  if (news.triggers !== undefined) inputs.triggers = news.triggers as unknown[];
   return { inputs, failures };
 }
 
-/** Replaces: another `remotePath` or `host`. A new content or mode is rewritten in place (atomically). */
+/** Replaces: another `remotePath`, `host` or `triggers`. A new content or mode is rewritten in place (atomically). */
 export function diffCopy(olds: CopyState, news: CopyState): { changes: boolean; replaces: string[] } {
   const replaces: string[] = [];
   if (olds.remotePath !== news.remotePath) replaces.push("remotePath");
+  if (JSON.stringify(olds.triggers ?? null) !== JSON.stringify(news.triggers ?? null)) replaces.push("triggers");
   if (connectionReplaces(olds.connection, news.connection)) replaces.push("connection");
   const changes =
     replaces.length > 0 ||
@@ -284,6 +292,7 @@ export class CopyToRemote extends pulumi.dynamic.Resource {
         mode: args.mode,
         sudo: args.sudo,
         secret,
+        triggers: args.triggers,
         sha256: undefined,
         hostKey: undefined,
         proxyHostKey: undefined,

@@ -13,7 +13,7 @@ import {
   type ResolvedConnection,
 } from "./connection";
 import { commandFailure, ENV_NAME, LOGGING_VALUES, trimOutput, type Logging } from "./script";
-import { keyParser, run, withSession } from "./ssh";
+import { keyParser, machineGone, run, withSession } from "./ssh";
 
 export interface RemoteCommandArgs {
   /** The host. Stored as a secret (it holds the private key). */
@@ -53,7 +53,20 @@ export interface RemoteCommandArgs {
    * diff, a log or an error (only the exit code). @default false
    */
   readonly secret?: boolean;
+  /**
+   * What `delete` does when the machine is gone: `skip` when, after {@link GONE_DIAL_LIMIT} dials, the
+   * host cannot be reached or another machine answers at its address (a different host key). For
+   * disposable machines (rented instances that are terminated or preempted, whose cleanup is moot);
+   * never for a machine that may only be down for a while. @default "fail"
+   */
+  readonly whenGone?: pulumi.Input<WhenGone>;
 }
+
+/** What a `delete` does when the machine is gone. */
+export type WhenGone = "fail" | "skip";
+
+/** Dial attempts of a `delete` that may find its machine gone (a terminated machine never answers). */
+export const GONE_DIAL_LIMIT = 3;
 
 /** Inputs after `check` (defaults applied), and the state: inputs plus the outputs. */
 export interface CommandState {
@@ -69,6 +82,7 @@ export interface CommandState {
   addPreviousOutputInEnv: boolean;
   timeout: number;
   secret: boolean;
+  whenGone?: WhenGone;
   stdout?: string;
   stderr?: string;
   hostKey?: string;
@@ -102,6 +116,14 @@ export function checkCommand(
   if (timeout !== UNKNOWN && !(typeof timeout === "number" && timeout > 0 && timeout <= 86_400)) {
     failures.push({ property: "timeout", reason: "timeout must be seconds in (0, 86400]" });
   }
+  if (
+    news.whenGone !== undefined &&
+    news.whenGone !== UNKNOWN &&
+    news.whenGone !== "fail" &&
+    news.whenGone !== "skip"
+  ) {
+    failures.push({ property: "whenGone", reason: 'whenGone must be "fail" or "skip"' });
+  }
   if (news.triggers !== undefined && news.triggers !== UNKNOWN && !Array.isArray(news.triggers)) {
     failures.push({ property: "triggers", reason: "triggers must be a list" });
   }
@@ -133,6 +155,7 @@ export function checkCommand(
     if (news[key] !== undefined) inputs[key] = news[key] as string;
   }
   if (news.triggers !== undefined) inputs.triggers = news.triggers as unknown[];
+  if (news.whenGone !== undefined) inputs.whenGone = news.whenGone as WhenGone;
   if (env !== undefined) inputs.environment = env as Record<string, string>;
   return { inputs, failures };
 }
@@ -167,6 +190,7 @@ export function diffCommand(olds: CommandState, news: CommandState): { changes: 
     "addPreviousOutputInEnv",
     "timeout",
     "secret",
+    "whenGone",
   ] as const;
   const changes =
     replaces.length > 0 ||
@@ -234,7 +258,7 @@ async function execute(
     const message = err instanceof Error ? err.message : String(err);
     const text =
       (err as { explained?: boolean }).explained || message.startsWith(what) ? message : `${what}: ${message}`;
-    throw new Error(scrub(text, secretsOf(state)));
+    throw Object.assign(new Error(scrub(text, secretsOf(state))), { gone: machineGone(err) });
   }
 }
 
@@ -286,7 +310,20 @@ const provider: pulumi.dynamic.ResourceProvider<CommandState, CommandState> = {
   async delete(_id, props) {
     // Without a delete command the host is not contacted: destroying never needs a live machine.
     if (props.delete === undefined) return;
-    await execute("delete", props, pinsOf(props), props);
+    if (props.whenGone !== "skip") return void (await execute("delete", props, pinsOf(props), props));
+    const limit = Math.min(props.connection.dialErrorLimit, GONE_DIAL_LIMIT);
+    try {
+      await execute(
+        "delete",
+        { ...props, connection: { ...props.connection, dialErrorLimit: limit } },
+        pinsOf(props),
+        props,
+      );
+    } catch (err) {
+      // The machine was terminated or replaced: there is nothing left on it to clean up.
+      if (machineGone(err)) return;
+      throw err;
+    }
   },
 
   // Nothing on the host describes a command: refresh keeps the recorded state.
@@ -330,6 +367,7 @@ export class RemoteCommand extends pulumi.dynamic.Resource {
         addPreviousOutputInEnv: args.addPreviousOutputInEnv,
         timeout: args.timeout,
         secret,
+        whenGone: args.whenGone,
         stdout: undefined,
         stderr: undefined,
         hostKey: undefined,

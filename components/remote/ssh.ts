@@ -53,6 +53,17 @@ function fatal(message: string): Error {
   return Object.assign(new Error(message), { fatal: true });
 }
 
+/**
+ * Why a host could not be used as the machine this resource knows: not reachable after every dial,
+ * or another machine answering at its address (a different host key).
+ */
+export type MachineGone = "unreachable" | "host-key-changed";
+
+/** The reason an error from {@link open} or {@link withSession} carries, if it says the machine is gone. */
+export function machineGone(err: unknown): MachineGone | undefined {
+  return (err as { gone?: MachineGone } | undefined)?.gone;
+}
+
 function keyLine(raw: Buffer): string {
   const len = raw.readUInt32BE(0);
   return `${raw.subarray(4, 4 + len).toString()} ${raw.toString("base64")}`;
@@ -111,10 +122,13 @@ async function dialOnce(
       hostVerifier: (key: Buffer) => {
         seen = Buffer.from(key);
         if (pinned && !pinned.raw.equals(key)) {
-          mismatch = fatal(
-            `${what}: the host key of ${hop.host}:${hop.port} changed: expected ${fingerprint(pinned.raw)} ` +
-              `(${pinSource}), the host presented ${fingerprint(key)}. If the host was reinstalled, set ` +
-              `connection.hostKey to its new key (or replace this resource); otherwise do not connect.`,
+          mismatch = Object.assign(
+            fatal(
+              `${what}: the host key of ${hop.host}:${hop.port} changed: expected ${fingerprint(pinned.raw)} ` +
+                `(${pinSource}), the host presented ${fingerprint(key)}. If the host was reinstalled, set ` +
+                `connection.hostKey to its new key (or replace this resource); otherwise do not connect.`,
+            ),
+            { gone: "host-key-changed" },
           );
           return false;
         }
@@ -160,20 +174,25 @@ async function dialWithRetries(
       const sock = via ? await forward(via, hop) : undefined;
       return await dialOnce(what, hop, pin, pinSource, sock);
     } catch (err) {
-      if ((err as { fatal?: boolean }).fatal) throw new Error(scrub((err as Error).message, secrets));
+      if ((err as { fatal?: boolean }).fatal) {
+        throw Object.assign(new Error(scrub((err as Error).message, secrets)), { gone: machineGone(err) });
+      }
       last = err;
       if (attempt < hop.dialErrorLimit) await sleep(waits[attempt - 1]!);
     }
   }
   const cause = last instanceof Error ? last.message : String(last);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  throw new Error(
-    scrub(
-      `${what}: could not connect to ${hop.user}@${hop.host}:${hop.port}${via ? " (through the proxy)" : ""} ` +
-        `after ${hop.dialErrorLimit} attempts over ${seconds}s (dialErrorLimit ${hop.dialErrorLimit}, ` +
-        `perDialTimeout ${hop.perDialTimeout}s); last error: ${cause}`,
-      secrets,
+  throw Object.assign(
+    new Error(
+      scrub(
+        `${what}: could not connect to ${hop.user}@${hop.host}:${hop.port}${via ? " (through the proxy)" : ""} ` +
+          `after ${hop.dialErrorLimit} attempts over ${seconds}s (dialErrorLimit ${hop.dialErrorLimit}, ` +
+          `perDialTimeout ${hop.perDialTimeout}s); last error: ${cause}`,
+        secrets,
+      ),
     ),
+    { gone: "unreachable" },
   );
 }
 
@@ -187,7 +206,10 @@ export async function open(what: string, c: ResolvedConnection, pins: Pins): Pro
   if (c.proxy) {
     const pin = c.proxy.hostKey ?? pins.proxyHostKey;
     const source = c.proxy.hostKey ? "pinned in connection.proxy.hostKey" : "recorded at the first connection";
-    bastion = await dialWithRetries(`${what} (proxy)`, c.proxy, pin, source, secrets);
+    // A bastion that cannot be used says nothing about the target machine: never "gone".
+    bastion = await dialWithRetries(`${what} (proxy)`, c.proxy, pin, source, secrets).catch((err: unknown) => {
+      throw Object.assign(err as Error, { gone: undefined });
+    });
   }
   try {
     const pin = c.hostKey ?? pins.hostKey;

@@ -5,6 +5,9 @@
 #   k3s-node.sh drain    <node>   cordon and evict (DaemonSet pods stay), bounded by K3S_DRAIN_TIMEOUT
 #   k3s-node.sh uncordon <node>   make it schedulable again (waits for it to register)
 #   k3s-node.sh remove   <node>   drain, then delete the Node object (before the machine is uninstalled)
+#   k3s-node.sh forget   <node>   delete the Node object and its node-password Secret without draining:
+#                                 the machine behind the name is gone, and a new one is about to join
+#                                 under it (k3s refuses a known name with another machine's password)
 #   k3s-node.sh labels   <node> [label=value ...] -- [key=value:Effect ...]
 #       Make the node's managed labels and taints exactly these (waits for it to register). k3s reads
 #       node-label/node-taint from config.yaml only when a node first registers, so later changes go
@@ -15,7 +18,7 @@ export SCRIPT_NAME=node
 # shellcheck source=k8s/cluster/k3s-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/k3s-lib.sh"
 
-[ $# -ge 2 ] || fail "usage: k3s-node.sh <drain|uncordon|remove|labels> <node> [...]"
+[ $# -ge 2 ] || fail "usage: k3s-node.sh <drain|uncordon|remove|forget|labels> <node> [...]"
 action=$1 node=$2
 shift 2
 [ -f "$KUBECONFIG_FILE" ] || fail "$KUBECONFIG_FILE is missing: is this the server?"
@@ -59,6 +62,11 @@ case "$action" in
     drain || log "drain of $node did not finish within ${K3S_DRAIN_TIMEOUT:-300s}; deleting it anyway"
     kube delete node "$node" --wait=true >/dev/null
     log "deleted node $node"
+    ;;
+  forget)
+    kube delete node "$node" --ignore-not-found --wait=true >/dev/null
+    kube -n kube-system delete secret "$node.node-password.k3s" --ignore-not-found >/dev/null
+    log "forgot node $node (a new machine joins under its name)"
     ;;
   labels)
     want_labels=()

@@ -72,16 +72,17 @@ describe("the committed stack files", () => {
       const result = parseConfig(toRawConfig(file.config, resolveEscConfig(stack)));
       if (!result.ok) throw new Error(formatProblems(stack, result.problems));
       expect(result.config.settings.environment).toBe(stack);
-      // Production runs on its own k3s cluster; staging's machines come from Lambda Cloud (not built
-      // yet), so its objects go to the ESC kubeconfig meanwhile.
-      expect(result.config.settings.kubernetes.target).toBe(stack === "production" ? "cluster" : "kubeconfig");
+      // Both run on their own k3s cluster, on machines launched from Lambda Cloud.
+      expect(result.config.settings.kubernetes.target).toBe("cluster");
       expect(result.config.settings.cluster.mode).toBe("k3s");
     });
 
     it(`${stack} without its ESC environment names every missing secret`, () => {
       const file = readStackFile(stack);
       const paths = problems(toRawConfig(file.config)).map((p) => p.path);
-      expect(paths).toContain(stack === "production" ? "sophia-infra:sshPrivateKey" : "sophia-infra:kubeconfig");
+      expect(paths).toContain("sophia-infra:sshPrivateKey");
+      expect(paths).toContain("sophia-infra:lambdaApiKey");
+      expect(paths).not.toContain("sophia-infra:kubeconfig");
       expect(paths).toContain("sophia-infra:weaviateApiKey");
       expect(paths).toContain("sophia-infra:vercelApiToken");
       expect(paths).toContain("sophia-infra:vercelTeam");
@@ -103,16 +104,16 @@ describe("the committed stack files", () => {
     expect(staging.ingress.acme).toBe("staging");
     expect(prod.frontend).toMatchObject({ mode: "vercel", domains: ["sophia-intel.ai", "app.sophia-intel.ai"] });
     expect(staging.frontend).toMatchObject({ mode: "vercel", domains: ["staging.sophia-intel.ai"] });
-    // The plan's production topology, given by address: a GH200 server and three agents.
+    // The plan's production topology, rented from Lambda Cloud: a GH200 server and three agents.
     expect(prod.cluster.mode === "k3s" && prod.cluster.nodes.map((n) => [n.name, n.class, n.role])).toEqual([
       ["sophia-ai-core", "gh200", "server"],
       ["sophia-mcp-orchestrator", "a6000", "agent"],
       ["sophia-data-pipeline", "a100", "agent"],
       ["sophia-production", "rtx6000", "agent"],
     ]);
-    expect(staging.cluster.mode === "k3s" && staging.cluster.nodes.every((n) => n.machine.source === "lambda")).toBe(
-      true,
-    );
+    for (const s of [prod, staging]) {
+      expect(s.cluster.mode === "k3s" && s.cluster.nodes.every((n) => n.machine.source === "lambda")).toBe(true);
+    }
   });
 });
 

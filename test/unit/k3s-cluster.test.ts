@@ -56,18 +56,20 @@ const PER_SERVER = [
 ];
 const PER_AGENT = [...PER_SERVER, "membership", "drain", "uncordon"];
 
+/** Records each child's dependsOn. */
+const record: pulumi.ResourceTransformation = (args) => {
+  const d = args.opts.dependsOn;
+  const list = (Array.isArray(d) ? d : d ? [d] : []) as pulumi.Resource[];
+  deps.set(
+    args.name,
+    list.map((r) => (r as unknown as { __name?: string }).__name ?? "?"),
+  );
+  return undefined;
+};
+
 beforeAll(async () => {
   const mocks = await setupMocks();
   registered = mocks.registered;
-  const record: pulumi.ResourceTransformation = (args) => {
-    const d = args.opts.dependsOn;
-    const list = (Array.isArray(d) ? d : d ? [d] : []) as pulumi.Resource[];
-    deps.set(
-      args.name,
-      list.map((r) => (r as unknown as { __name?: string }).__name ?? "?"),
-    );
-    return undefined;
-  };
   const { K3sCluster } = await import("../../components/cluster");
   const node = (name: string, cls: "gh200" | "a100" | "a6000" | "rtx6000", role: "server" | "agent") => ({
     name,
@@ -234,5 +236,90 @@ describe("K3sCluster (Pulumi mocks)", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(registered.filter((r) => r.name.startsWith("bad")).length).toBeLessThanOrEqual(1);
     expect(registered.length - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("K3sCluster on launched machines (addresses from another resource, an instance ID as identity)", () => {
+  let launched: import("../../components/cluster").K3sCluster;
+  beforeAll(async () => {
+    const { K3sCluster } = await import("../../components/cluster");
+    // As the Lambda Cloud layer gives them: known only once the instances run.
+    const machine = (n: number) => ({
+      address: pulumi.output(`198.18.1.${n}`),
+      machineId: pulumi.output(`instance-${n}`),
+    });
+    launched = new K3sCluster(
+      "l",
+      {
+        nodes: [
+          {
+            name: "core",
+            sshUser: "ubuntu",
+            class: "gh200",
+            role: "server",
+            arch: "arm64",
+            privateKey: "k",
+            ...machine(1),
+          },
+          {
+            name: "mcp",
+            sshUser: "ubuntu",
+            class: "a6000",
+            role: "agent",
+            arch: "amd64",
+            privateKey: "k",
+            ...machine(2),
+          },
+        ],
+        k3sVersion: "v1.33.5+k3s1",
+        clusterName: "sophia",
+        privateNetwork: false,
+      },
+      { transformations: [record] },
+    );
+    for (let i = 0; i < 400 && !registered.some((r) => r.name === "l-mcp-forget"); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  });
+
+  it("renders each node's config from its resolved address", () => {
+    expect(inputs("l-mcp-file-config.yaml")["content"]).toContain(
+      "node-name: mcp\nserver: https://198.18.1.1:6443\ntoken-file: /etc/rancher/k3s/agent-token\nnode-ip: 198.18.1.2\nnode-external-ip: 198.18.1.2\n",
+    );
+    expect(JSON.stringify(inputs("l-core-ssh")["connection"])).toContain('"host":"198.18.1.1"');
+  });
+
+  it("a new instance under a node's name is prepared, copied to and installed again", () => {
+    expect(inputs("l-mcp-ssh")["triggers"]).toEqual(["instance-2"]);
+    expect(inputs("l-mcp-file-config.yaml")["triggers"]).toEqual(["instance-2"]);
+    expect((inputs("l-mcp-install")["triggers"] as string[])[2]).toBe("instance-2");
+    expect(inputs("l-core-install")["triggers"]).toHaveLength(3);
+  });
+
+  it("before an agent's install, the server forgets the node a previous machine registered", () => {
+    expect(inputs("l-mcp-forget")).toMatchObject({
+      create: "sudo -n bash /var/lib/rancher/sophia/k3s-node.sh forget mcp",
+      triggers: ["instance-2"],
+    });
+    expect(JSON.stringify(inputs("l-mcp-forget")["connection"])).toContain('"host":"198.18.1.1"');
+    expect(deps.get("l-mcp-forget")).toEqual(["l-core-install"]);
+    expect(deps.get("l-mcp-install")).toContain("l-mcp-forget");
+    // The server initialises the cluster: there is nothing to forget before it.
+    expect(registered.some((r) => r.name === "l-core-forget")).toBe(false);
+  });
+
+  it("the old machine's uninstall is skipped when it is gone; a permanent machine's never is", () => {
+    expect(inputs("l-mcp-node")).toMatchObject({ whenGone: "skip", triggers: ["instance-2"] });
+    expect(inputs("c-mcp-node")["whenGone"]).toBeUndefined();
+    expect(inputs("c-mcp-node")["triggers"]).toBeUndefined();
+  });
+
+  it("the kubeconfig and server address point at the launched server", async () => {
+    const [kubeconfig, server] = await new Promise<[string, string]>((resolve) =>
+      pulumi.all([launched.kubeconfig, launched.serverAddress]).apply(resolve),
+    );
+    expect(kubeconfig).toContain("server: https://198.18.1.1:6443");
+    expect(server).toBe("https://198.18.1.1:6443");
   });
 });

@@ -70,8 +70,14 @@ describe("lambda nodes in config", () => {
 });
 
 describe("the committed stacks", () => {
-  it("production's four machines are given (existing) until k3s on launched machines is wired: nothing to launch", () => {
-    expect(lambdaNodePlan(stackSettings("production"))).toEqual([]);
+  it("production launches the plan's four machines in us-east-1, the GH200 server first", () => {
+    const plan = lambdaNodePlan(stackSettings("production"));
+    expect(plan.map((n) => [n.name, n.nodeClass, n.region, n.tags?.[1]?.value])).toEqual([
+      ["sophia-ai-core", "gh200", "us-east-1", "server"],
+      ["sophia-mcp-orchestrator", "a6000", "us-east-1", "agent"],
+      ["sophia-data-pipeline", "a100", "us-east-1", "agent"],
+      ["sophia-production", "rtx6000", "us-east-1", "agent"],
+    ]);
   });
 
   it("staging launches a smaller set, GH200 server first, tagged with class and role", () => {

@@ -1,20 +1,23 @@
 import { describe, expect, it } from "vitest";
 
-import { pendingLayers } from "../../stacks/layers";
+import { layerModes } from "../../stacks/layers";
 import { stackSettings } from "../harness/esc";
 
-describe("pendingLayers", () => {
-  it("production's cluster on given machines is built: nothing is pending", () => {
-    expect(pendingLayers(stackSettings("production"))).toEqual([]);
+describe("layerModes", () => {
+  it("production and staging run k3s on their machines and apply the Kubernetes layer to it", () => {
+    for (const stack of ["production", "staging"] as const) {
+      const modes = layerModes(stackSettings(stack));
+      expect({ cluster: modes["cluster"], kubernetes: modes["kubernetes"] }, stack).toEqual({
+        cluster: "k3s",
+        kubernetes: "cluster",
+      });
+    }
   });
-  it("staging's cluster waits for k3s on its Lambda Cloud machines, and says so", () => {
-    const pending = pendingLayers(stackSettings("staging"));
-    expect(pending.map((l) => l.key)).toEqual(["cluster"]);
-    expect(pending[0]!.reason).toBe(
-      "not built yet: Lambda Cloud machines are launched, but k3s on them is not wired yet (issue 20)",
-    );
-  });
-  it("dev has no pending layer", () => {
-    expect(pendingLayers(stackSettings("dev"))).toEqual([]);
+  it("dev has no cluster layer and applies to the local API server", () => {
+    const modes = layerModes(stackSettings("dev"));
+    expect({ cluster: modes["cluster"], kubernetes: modes["kubernetes"] }).toEqual({
+      cluster: "skip",
+      kubernetes: "local",
+    });
   });
 });

@@ -16,6 +16,8 @@ import { readStackFile, toRawConfig } from "../harness/stack-config";
 
 let registered: Registration[];
 let outputs: Record<string, unknown>;
+/** The address the mock gave each launched instance, by instance (node) name. */
+const launched = new Map<string, { ip: string; instanceId: string }>();
 
 /**
  * Stand-in for the dynamic-provider serializer: under vitest, every module is rewritten so that a
@@ -34,10 +36,18 @@ function stubDynamicProviderSerialization(): void {
 
 beforeAll(async () => {
   stubDynamicProviderSerialization();
-  // Production's cluster layer fetches k3s's kubeconfig from its server with a remote command.
-  const mocks = await setupMocks("production", (_type, _name, inputs) =>
-    typeof inputs["create"] === "string" && inputs["create"].includes("k3s.yaml") ? { stdout: FIXTURE_K3S_YAML } : {},
-  );
+  // Production's nodes are Lambda Cloud instances (each gets a test address when "launched"), and its
+  // cluster layer fetches k3s's kubeconfig from its server with a remote command.
+  const mocks = await setupMocks("production", (_type, _name, inputs) => {
+    if (typeof inputs["instanceType"] === "string") {
+      const machine = { ip: `198.18.20.${launched.size + 1}`, instanceId: `i-${launched.size + 1}` };
+      launched.set(String(inputs["name"]), machine);
+      return { ...machine, privateIp: null };
+    }
+    return typeof inputs["create"] === "string" && inputs["create"].includes("k3s.yaml")
+      ? { stdout: FIXTURE_K3S_YAML }
+      : {};
+  });
   const raw = toRawConfig(readStackFile("production").config, resolveEscConfig("production"));
   pulumi.runtime.setAllConfig({ ...raw.values }, [...raw.secretKeys]);
   // The language host hands the program its secret keys through the environment; loadConfig reads them there.
@@ -93,10 +103,22 @@ describe("the production program under mocks", () => {
     for (const [key, v] of fixtures) expect(visible, key).not.toContain(v.value);
   });
 
-  it("no enabled layer is left unbuilt (the frontend no longer warns)", async () => {
-    const { pendingLayers } = await import("../../stacks/layers");
-    const { stackSettings } = await import("../harness/esc");
-    expect(pendingLayers(stackSettings("production")).map((l) => l.key)).toEqual([]);
+  it("k3s is bootstrapped on the four launched instances: each node reached at its own instance's address", () => {
+    expect([...launched.keys()].sort()).toEqual(
+      ["sophia-ai-core", "sophia-data-pipeline", "sophia-mcp-orchestrator", "sophia-production"].sort(),
+    );
+    for (const [node, machine] of launched) {
+      const ssh = registered.find((r) => r.name === `cluster-${node}-ssh`);
+      const connection = JSON.stringify(ssh?.inputs["connection"]);
+      expect(connection, node).toContain(`"host":"${machine.ip}"`);
+      expect(connection, node).toContain(`"user":"ubuntu"`);
+      // The instance is the machine's identity: a replaced instance is bootstrapped again.
+      expect(ssh?.inputs["triggers"], node).toEqual([machine.instanceId]);
+      const install = registered.find((r) => r.name === `cluster-${node}-install`);
+      expect(install?.inputs["triggers"], node).toContain(machine.instanceId);
+    }
+    const core = launched.get("sophia-ai-core")!;
+    expect((outputs["kubeconfig"] as string) ?? "").toContain(`server: https://${core.ip}:6443`);
   });
 
   it("outputs satisfy contract version 2, with the frontend's URLs and every record the registrar needs", () => {

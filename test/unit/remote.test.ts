@@ -354,3 +354,38 @@ describe("CopyToRemote plan", () => {
     expect(spawnSync("ls", ["-A", join(dir, "sub dir")], { encoding: "utf8" }).stdout.trim()).toBe("it's.conf");
   });
 });
+
+describe("disposable machines: whenGone and copy triggers", () => {
+  const command = (over: Record<string, unknown> = {}) =>
+    checkCommand({ label: "c", connection: { host: "10.0.0.1" }, delete: "uninstall", ...over });
+
+  it("whenGone is fail or skip; a change of it alone runs nothing and replaces nothing", () => {
+    expect(command({ whenGone: "maybe" }).failures).toEqual([
+      { property: "whenGone", reason: 'whenGone must be "fail" or "skip"' },
+    ]);
+    expect(command().inputs.whenGone).toBeUndefined();
+    const skip = command({ whenGone: "skip" }).inputs;
+    expect(skip.whenGone).toBe("skip");
+    expect(diffCommand(command().inputs, skip)).toEqual({ changes: true, replaces: [] });
+    expect(updateRuns(command().inputs, skip)).toBe(false);
+  });
+
+  it("a copy's triggers replace it (the file is written again on a new machine)", () => {
+    const copy = (triggers?: unknown[]) =>
+      checkCopy(
+        {
+          label: "f",
+          connection: { host: "h" },
+          remotePath: "/etc/x",
+          content: "x",
+          ...(triggers ? { triggers } : {}),
+        },
+        () => "",
+        (s) => s,
+      );
+    expect(diffCopy(copy(["i-1"]).inputs, copy(["i-1"]).inputs)).toEqual({ changes: false, replaces: [] });
+    expect(diffCopy(copy(["i-1"]).inputs, copy(["i-2"]).inputs).replaces).toEqual(["triggers"]);
+    expect(diffCopy(copy().inputs, copy().inputs).replaces).toEqual([]);
+    expect(copy("i-1" as unknown as unknown[]).failures.map((f) => f.property)).toEqual(["triggers"]);
+  });
+});
