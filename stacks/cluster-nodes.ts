@@ -11,9 +11,6 @@ import type { ClusterNode, Settings } from "./config/schema";
 
 export type K3sSettings = Extract<Settings["cluster"], { mode: "k3s" }>;
 
-/** SSH user of Lambda Cloud's machine images (Lambda Stack on Ubuntu). */
-export const LAMBDA_SSH_USER = "ubuntu";
-
 /**
  * A node as the cluster component's rules see it. A `lambda` machine's addresses are placeholders
  * until it is launched (its private address exists when the servers share a private network).
@@ -33,7 +30,7 @@ export function nodeSpec(n: ClusterNode, privateNetwork: boolean): K3sNodeSpec {
     ...common,
     address: PENDING_ADDRESS,
     ...(privateNetwork ? { privateAddress: PENDING_ADDRESS } : {}),
-    sshUser: LAMBDA_SSH_USER,
+    sshUser: m.sshUser,
   };
 }
 

@@ -8,9 +8,9 @@ import { LambdaNodes, type LambdaNodeArgs } from "../components/lambda";
 import type { StackConfig } from "./config/load";
 
 /** The launch plan for the configured nodes (only `lambda` ones). Pure. */
-export function lambdaNodePlan(settings: StackConfig["settings"]): LambdaNodeArgs[] {
-  if (settings.cluster.mode !== "k3s") return [];
-  return settings.cluster.nodes.flatMap((n) =>
+export function lambdaNodePlan(cluster: StackConfig["settings"]["cluster"]): LambdaNodeArgs[] {
+  if (cluster.mode !== "k3s") return [];
+  return cluster.nodes.flatMap((n) =>
     n.machine.source === "lambda"
       ? [
           {
@@ -30,7 +30,7 @@ export function lambdaNodePlan(settings: StackConfig["settings"]): LambdaNodeArg
 }
 
 export function lambdaMachines(config: StackConfig): LambdaNodes | undefined {
-  const nodes = lambdaNodePlan(config.settings);
+  const nodes = lambdaNodePlan(config.settings.cluster);
   if (nodes.length === 0) return undefined;
   const l = config.settings.lambda;
   return new LambdaNodes("lambda", {

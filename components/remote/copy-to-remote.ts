@@ -13,7 +13,7 @@ import {
   type ResolvedConnection,
 } from "./connection";
 import { shellQuote, tail } from "./script";
-import { keyParser, run, withSession, type Session } from "./ssh";
+import { GONE_DIAL_LIMIT, keyParser, machineGone, run, withSession, type Session } from "./ssh";
 
 export interface CopyToRemoteArgs {
   /** The host. Stored as a secret (it holds the private key). */
@@ -248,11 +248,17 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
   },
 
   // Refresh: the file's hash on the host (a drifted file shows as a change; a missing one is recreated).
+  // A machine that is gone (down, terminated, or another machine at its address) cannot say: the
+  // recorded state is kept, after a few dials rather than the full wait for a booting machine.
   async read(id, props) {
     const state = props as CopyState;
     const what = `CopyToRemote ${state.label}`;
+    const connection = {
+      ...state.connection,
+      dialErrorLimit: Math.min(state.connection.dialErrorLimit, GONE_DIAL_LIMIT),
+    };
     try {
-      const live = await withSession(what, state.connection, pinsOf(state), (s) =>
+      const live = await withSession(what, connection, pinsOf(state), (s) =>
         run(s, hashScript(state.remotePath, state.sudo), { timeout: 60 }),
       );
       if (live.code !== 0) throw new Error(`reading ${state.remotePath} failed with exit code ${live.code}`);
@@ -260,6 +266,7 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
       if (!sha256) return { id: "", props: {} as CopyState };
       return { id, props: { ...state, sha256 } };
     } catch (err) {
+      if (machineGone(err)) return { id, props: state };
       throw new Error(scrub(`${what}: ${(err as Error).message}`, connectionSecrets(state.connection)));
     }
   },

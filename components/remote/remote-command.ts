@@ -13,7 +13,7 @@ import {
   type ResolvedConnection,
 } from "./connection";
 import { commandFailure, ENV_NAME, LOGGING_VALUES, trimOutput, type Logging } from "./script";
-import { keyParser, machineGone, run, withSession } from "./ssh";
+import { GONE_DIAL_LIMIT, keyParser, machineGone, run, withSession } from "./ssh";
 
 export interface RemoteCommandArgs {
   /** The host. Stored as a secret (it holds the private key). */
@@ -64,9 +64,6 @@ export interface RemoteCommandArgs {
 
 /** What a `delete` does when the machine is gone. */
 export type WhenGone = "fail" | "skip";
-
-/** Dial attempts of a `delete` that may find its machine gone (a terminated machine never answers). */
-export const GONE_DIAL_LIMIT = 3;
 
 /** Inputs after `check` (defaults applied), and the state: inputs plus the outputs. */
 export interface CommandState {

@@ -64,6 +64,11 @@ const lambdaNode = z
   .strictObject({
     source: z.literal("lambda").describe("Launched through the Lambda Cloud API."),
     region: z.string().min(1).default("us-east-1").describe("Lambda Cloud region name."),
+    sshUser: z
+      .string()
+      .min(1)
+      .default("ubuntu")
+      .describe("SSH user of the machine image, with passwordless sudo (Lambda Stack's is `ubuntu`)."),
     instanceType: z
       .string()
       .optional()

@@ -71,7 +71,7 @@ describe("lambda nodes in config", () => {
 
 describe("the committed stacks", () => {
   it("production launches the plan's four machines in us-east-1, the GH200 server first", () => {
-    const plan = lambdaNodePlan(stackSettings("production"));
+    const plan = lambdaNodePlan(stackSettings("production").cluster);
     expect(plan.map((n) => [n.name, n.nodeClass, n.region, n.tags?.[1]?.value])).toEqual([
       ["sophia-ai-core", "gh200", "us-east-1", "server"],
       ["sophia-mcp-orchestrator", "a6000", "us-east-1", "agent"],
@@ -81,7 +81,7 @@ describe("the committed stacks", () => {
   });
 
   it("staging launches a smaller set, GH200 server first, tagged with class and role", () => {
-    const plan = lambdaNodePlan(stackSettings("staging"));
+    const plan = lambdaNodePlan(stackSettings("staging").cluster);
     expect(plan.map((n) => [n.name, n.nodeClass, n.region])).toEqual([
       ["sophia-staging-core", "gh200", "us-east-1"],
       ["sophia-staging-services", "a6000", "us-east-1"],
