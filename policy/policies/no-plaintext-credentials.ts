@@ -51,21 +51,31 @@ export function credentialShape(value: string): string | undefined {
   return CREDENTIAL_SHAPES.find((s) => s.pattern.test(value))?.name;
 }
 
+/**
+ * A property of `value`, or `unknown` when the policy SDK throws on reading it: it does for a value
+ * not known until the update (a preview of inputs computed from other resources), where there is
+ * nothing literal to check now; the update checks it.
+ */
+function known(value: Record<string | number, unknown>, k: string | number): { value: unknown } | undefined {
+  try {
+    return { value: value[k] };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every string inside `value` with its path. */
 function strings(value: unknown, path: string, out: { path: string; key: string; value: string }[], key = "") {
   if (typeof value === "string") out.push({ path, key, value });
-  else if (Array.isArray(value)) value.forEach((v, i) => strings(v, `${path}[${i}]`, out, key));
-  else if (isObject(value)) {
+  else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = known(value as unknown as Record<number, unknown>, i);
+      if (v) strings(v.value, `${path}[${i}]`, out, key);
+    }
+  } else if (isObject(value)) {
     for (const k of Object.keys(value)) {
-      let v: unknown;
-      try {
-        v = value[k];
-      } catch {
-        // The policy SDK throws on reading a value not known until the update (a preview of inputs
-        // computed from other resources): nothing literal to check there now; the update checks it.
-        continue;
-      }
-      strings(v, path ? `${path}.${k}` : k, out, k);
+      const v = known(value, k);
+      if (v) strings(v.value, path ? `${path}.${k}` : k, out, k);
     }
   }
   return out;

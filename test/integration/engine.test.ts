@@ -315,30 +315,23 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
     expect(cluster["instances"]).toBe(stack === "production" ? 3 : 1);
     const issuer = steps.find((s) => s.newState?.type === "kubernetes:cert-manager.io/v1:ClusterIssuer")?.newState
       ?.inputs?.["spec"] as { acme: { server: string } } | string;
-    if (stack === "production") {
-      // Production's objects go to the cluster this same program bootstraps: until it exists, the
-      // outputs of objects on it (the namespace names the issuer's solver refers to) are unknown in a
-      // preview, so the spec is too (the ACME server per environment is asserted in test/unit/ingress.test.ts).
-      expect(typeof issuer).toBe("string");
-    } else {
-      expect((issuer as { acme: { server: string } }).acme.server).toBe(
-        "https://acme-staging-v02.api.letsencrypt.org/directory",
-      );
-    }
+    // The objects go to the cluster this same program bootstraps: until it exists, the outputs of
+    // objects on it (the namespace names the issuer's solver refers to) are unknown in a preview, so
+    // the spec is too (the ACME server per environment is asserted in test/unit/ingress.test.ts).
+    expect(typeof issuer).toBe("string");
     // The Lambda Cloud nodes: the stack's SSH key and one instance per node, with its instance type.
-    // Production's machines are given (`existing`) until k3s on launched machines is wired.
     const lambdaNodes: Record<string, string> =
       stack === "production"
-        ? {}
+        ? {
+            "sophia-ai-core": "gpu_1x_gh200",
+            "sophia-mcp-orchestrator": "gpu_1x_a6000",
+            "sophia-data-pipeline": "gpu_1x_a100",
+            "sophia-production": "gpu_1x_rtx6000",
+          }
         : { "sophia-staging-core": "gpu_1x_gh200", "sophia-staging-services": "gpu_1x_a6000" };
     const dynamic = steps.filter((s) => s.newState?.type.startsWith("pulumi-nodejs:dynamic/sophia-lambda:"));
     expect(dynamic.map((s) => `${s.newState?.type.split(":").at(-1)}::${s.urn.split("::").at(-1)}`).sort()).toEqual(
-      stack === "production"
-        ? []
-        : [
-            "LambdaSshKey::lambda-ssh-key",
-            ...Object.keys(lambdaNodes).map((n) => `LambdaInstance::lambda-${n}`),
-          ].sort(),
+      ["LambdaSshKey::lambda-ssh-key", ...Object.keys(lambdaNodes).map((n) => `LambdaInstance::lambda-${n}`)].sort(),
     );
     for (const [name, type] of Object.entries(lambdaNodes)) {
       const inputs = dynamic.find((s) => s.urn.endsWith(`::lambda-${name}`))?.newState?.inputs;
@@ -357,51 +350,51 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
     ]);
     expect(warnings.some((w) => w.includes("frontend"))).toBe(false);
     expect((preview.steps ?? []).filter((s) => s.urn.includes("vercel"))).toEqual([]);
-    // The cluster layer: production's four given machines bootstrapped into k3s (server first);
-    // staging's machines are launched from Lambda Cloud, where k3s is not wired yet.
+    // The cluster layer: the launched machines bootstrapped into k3s, the server first, each agent
+    // joining after the server has forgotten any node a previous machine registered under its name.
     const clusterSteps = steps.filter((s) => s.urn.split("::").at(-1)!.startsWith("cluster"));
-    if (stack === "production") {
-      const perNode = [
-        "ssh",
-        ...["k3s-lib.sh", "k3s-install.sh", "k3s-node.sh", "k3s-uninstall.sh", "config.yaml", "k3s-version"].map(
-          (f) => `file-${f}`,
+    const [server, ...agents] = Object.keys(lambdaNodes);
+    const perNode = [
+      "ssh",
+      ...["k3s-lib.sh", "k3s-install.sh", "k3s-node.sh", "k3s-uninstall.sh", "config.yaml", "k3s-version"].map(
+        (f) => `file-${f}`,
+      ),
+      "install",
+      "node",
+      "labels",
+      "upgrade",
+    ];
+    expect(clusterSteps.map((s) => s.urn.split("::").at(-1)).sort()).toEqual(
+      [
+        "cluster",
+        "cluster-token",
+        "cluster-agent-token",
+        "cluster-kubeconfig",
+        ...perNode.map((p) => `cluster-${server}-${p}`),
+        ...agents.flatMap((a) =>
+          [...perNode, "forget", "membership", "drain", "uncordon"].map((p) => `cluster-${a}-${p}`),
         ),
-        "install",
-        "node",
-        "labels",
-        "upgrade",
-      ];
-      const agents = ["sophia-mcp-orchestrator", "sophia-data-pipeline", "sophia-production"];
-      expect(clusterSteps.map((s) => s.urn.split("::").at(-1)).sort()).toEqual(
-        [
-          "cluster",
-          "cluster-token",
-          "cluster-agent-token",
-          "cluster-kubeconfig",
-          ...perNode.map((p) => `cluster-sophia-ai-core-${p}`),
-          ...agents.flatMap((a) => [...perNode, "membership", "drain", "uncordon"].map((p) => `cluster-${a}-${p}`)),
-        ].sort(),
+      ].sort(),
+    );
+    const input = (name: string, key: string) =>
+      clusterSteps.find((s) => s.urn.endsWith(`::${name}`))?.newState?.inputs?.[key];
+    const urn = (name: string) => clusterSteps.find((s) => s.urn.endsWith(`::${name}`))?.urn;
+    expect(input(`cluster-${server}-install`, "create")).toBe(
+      "sudo -n bash /var/lib/rancher/sophia/k3s-install.sh install server arm64 download",
+    );
+    const dependsOn = (name: string) =>
+      clusterSteps.find((s) => s.urn.endsWith(`::${name}`))?.newState?.dependencies ?? [];
+    for (const a of agents) {
+      expect(dependsOn(`cluster-${a}-install`)).toEqual(
+        expect.arrayContaining([urn(`cluster-${server}-install`), urn(`cluster-${a}-forget`)]),
       );
-      const input = (name: string, key: string) =>
-        clusterSteps.find((s) => s.urn.endsWith(`::${name}`))?.newState?.inputs?.[key];
-      expect(input("cluster-sophia-ai-core-install", "create")).toBe(
-        "sudo -n bash /var/lib/rancher/sophia/k3s-install.sh install server arm64 download",
-      );
-      expect(String(input("cluster-sophia-production-file-config.yaml", "content"))).toContain(
-        "server: https://192.222.58.232:6443\n",
-      );
-      const dependsOn = (name: string) =>
-        clusterSteps.find((s) => s.urn.endsWith(`::${name}`))?.newState?.dependencies ?? [];
-      for (const a of agents) {
-        expect(dependsOn(`cluster-${a}-install`)).toContain(
-          clusterSteps.find((s) => s.urn.endsWith("::cluster-sophia-ai-core-install"))?.urn,
-        );
-      }
-      expect(warnings.some((w) => w.startsWith("cluster:"))).toBe(false);
-    } else {
-      expect(clusterSteps).toEqual([]);
-      expect(warnings.some((w) => w.includes("cluster: enabled in config but not built yet: Lambda Cloud"))).toBe(true);
+      expect(input(`cluster-${a}-node`, "whenGone"), a).toBe("skip");
     }
+    // Each node's SSH connection waits on its instance (its address is known once it runs).
+    expect(dependsOn(`cluster-${server}-ssh`)).toContain(
+      dynamic.find((s) => s.urn.endsWith(`::lambda-${server}`))?.urn,
+    );
+    expect(warnings.some((w) => w.startsWith("cluster:"))).toBe(false);
     expect(warnings.some((w) => /(postgres|mcp|backend): enabled/.test(w))).toBe(false);
     // The applications: 16 MCP servers behind the gateway, the backend, 5 GPU functions.
     const deployments = creates.filter((u) => u.startsWith("kubernetes:apps/v1:Deployment::"));

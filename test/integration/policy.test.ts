@@ -65,14 +65,11 @@ describe("the platform's stacks pass the pack", () => {
     const ws = new PulumiWorkspace(env, { passphrase: `throwaway-${stack}` });
     try {
       prepareEscStack(ws, stack);
-      if (stack === "production") {
-        // Production's objects go to the cluster this program bootstraps: until it exists their
-        // namespaces are unknown in a preview, and the pack cannot evaluate what it cannot read (it
-        // does at the update). Checked here against the ESC kubeconfig, where every input is known;
-        // the cluster layer's own resources are checked in the staging and cluster-rehearsal runs.
-        ws.must(["config", "rm", "--stack", stack, "sophia-infra:cluster"]);
-        ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:kubernetes.target", "kubeconfig"]);
-      }
+      // The stack's objects go to the cluster this program bootstraps: until it exists their
+      // namespaces are unknown in a preview, and the pack cannot evaluate what it cannot read (it
+      // does at the update). Its Kubernetes layer is checked here against the ESC kubeconfig, where
+      // every input is known, beside the Lambda instances and the cluster layer's own resources.
+      ws.must(["config", "set", "--stack", stack, "--path", "sophia-infra:kubernetes.target", "kubeconfig"]);
       expectClean(await previewWithPolicies(ws, stack), resources);
     } finally {
       ws.cleanup();

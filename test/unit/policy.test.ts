@@ -285,6 +285,18 @@ describe("no-plaintext-credentials", () => {
       "url holds a GitHub token; keep it in a Secret and reference the Secret",
     ]);
   });
+  it("skips an unknown element of a list (a trigger from another resource) and checks the others", () => {
+    const triggers: unknown[] = ["plain", "ghp_" + "z".repeat(36)];
+    Object.defineProperty(triggers, 0, {
+      enumerable: true,
+      get: () => {
+        throw new Error("string value at .triggers.0 can't be known during preview");
+      },
+    });
+    expect(checkNoPlaintextCredentials({ type: "pulumi-nodejs:dynamic/x:Y", name: "r", props: { triggers } })).toEqual([
+      "triggers[1] holds a GitHub token; keep it in a Secret and reference the Secret",
+    ]);
+  });
 });
 
 describe("gpu-tolerations", () => {
