@@ -61,6 +61,9 @@ case "$action" in
     # minimum) is reported, and the node is still deleted rather than leaving destroy hanging.
     drain || log "drain of $node did not finish within ${K3S_DRAIN_TIMEOUT:-300s}; deleting it anyway"
     kube delete node "$node" --wait=true >/dev/null
+    # k3s deletes a deleted node's password Secret itself; said here too, so that the name is free
+    # for any machine at once.
+    kube -n kube-system delete secret "$node.node-password.k3s" --ignore-not-found >/dev/null
     log "deleted node $node"
     ;;
   forget)
