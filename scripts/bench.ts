@@ -6,8 +6,9 @@
  *   - `pulumi preview` (issue 18), one table from one run: the engine's floor (an empty program with
  *     the same plugins), dev, production, staging and production run through ts-node as before the
  *     ahead-of-time build (`preview`), production with the policy pack (`policy`), production with a
- *     160-server MCP catalog (`mcp`); each as seconds and as a ratio to the floor, the per-resource
- *     cost, and the issue's targets;
+ *     160-server MCP catalog (`mcp`); production with and without the pack once more with the CLI's
+ *     automatic log blocked (what that log costs: docs/performance.md); each as seconds and as a
+ *     ratio to the floor, the per-resource cost, and the issue's targets;
  *   - the unit suite's wall time;
  *   - Redis failover time with our Sentinel settings against the Bitnami chart's defaults (real
  *     redis-server and redis-sentinel on loopback, 3 + 3 processes, the master killed);
@@ -231,6 +232,19 @@ function floorCase(env: Record<string, string>): PreviewCase {
   };
 }
 
+/**
+ * A PULUMI_HOME like `env`'s (the same installed plugins) in which the CLI's automatic log cannot
+ * start: `logs` is a file, so creating the log directory fails and the CLI runs without it (it has
+ * no switch for it: docs/performance.md). For measuring that log's cost only; the programs, the
+ * commands and the tests keep the toolchain's home and the log.
+ */
+function homeWithoutAutomaticLog(env: Record<string, string>): { env: Record<string, string>; cleanup: () => void } {
+  const home = mkdtempSync(join(tmpdir(), "sophia-home-"));
+  symlinkSync(join(env["PULUMI_HOME"]!, "plugins"), join(home, "plugins"));
+  writeFileSync(join(home, "logs"), "a file, so the CLI's automatic log cannot start (scripts/bench.ts)\n");
+  return { env: { ...env, PULUMI_HOME: home }, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
 /** A case in its own throwaway workspace. */
 function workspaceCase(
   env: Record<string, string>,
@@ -264,6 +278,7 @@ function addMcpServers(ws: PulumiWorkspace, extra: number): void {
  */
 function previewFigures(env: Record<string, string>): void {
   const cases: PreviewCase[] = [floorCase(env)];
+  const noLog = homeWithoutAutomaticLog(env);
   try {
     if (sections.has("preview")) {
       cases.push(
@@ -295,6 +310,24 @@ function previewFigures(env: Record<string, string>): void {
           "--policy-pack",
           POLICY_PACK,
         ]),
+      );
+    }
+    if (sections.has("preview")) {
+      cases.push(
+        workspaceCase(noLog.env, "production, automatic log blocked", "production", (ws) =>
+          prepareEscStack(ws, "production"),
+        ),
+      );
+    }
+    if (sections.has("policy")) {
+      cases.push(
+        workspaceCase(
+          noLog.env,
+          "production + pack, automatic log blocked",
+          "production",
+          (ws) => prepareEscStack(ws, "production"),
+          ["--policy-pack", POLICY_PACK],
+        ),
       );
     }
     if (sections.has("mcp")) {
@@ -343,6 +376,16 @@ function previewFigures(env: Record<string, string>): void {
         `  per resource: ${ms(t[large]! - prod)} wall, ${ms(cpu[large]! - cpu[p]!)} CPU (the ${added} resources 144 more servers add)`,
       );
     }
+    const quiet = at("production, automatic log blocked");
+    const quietPack = at("production + pack, automatic log blocked");
+    if (quiet >= 0)
+      console.log(
+        `  the CLI's automatic log costs production: ${fmt(prod - t[quiet]!)} wall, ${fmt(cpu[p]! - cpu[quiet]!)} CPU`,
+      );
+    if (quiet >= 0 && quietPack >= 0)
+      console.log(
+        `  the pack's overhead without that log: +${fmt(t[quietPack]! - t[quiet]!)} wall (+${fmt(cpu[quietPack]! - cpu[quiet]!)} CPU)`,
+      );
     console.log("targets (issue 18), wall time (CPU time):");
     const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
@@ -362,6 +405,7 @@ function previewFigures(env: Record<string, string>): void {
     }
   } finally {
     for (const c of cases) c.cleanup();
+    noLog.cleanup();
   }
 }
 

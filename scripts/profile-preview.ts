@@ -7,13 +7,16 @@
  *     resource registration, the program's end;
  *   - per Node.js process that exits by itself (the program; the engine kills the pack): CPU time by what ran
  *     (the TypeScript compiler, ts-node, Node's module loader, each package, our own code, GC, idle);
- *   - the engine's own CPU profile (`--profiling`, Go pprof), its top functions.
+ *   - the engine's own CPU profile (`--profiling`, Go pprof), its top functions;
+ *   - with `--trace`, the timeline from the CLI's OpenTelemetry trace (scripts/otel-timeline.ts):
+ *     plugin starts, the program's run, pauses between registrations, and the engine's calls to
+ *     providers and the pack, counted and timed (the trace costs little, unlike `-v=9`).
  * It profiles the program as it runs now (its ahead-of-time build, the pack from its build) and then,
  * in the same workspace, as it ran before issue 18 (`stacks/index.ts` through ts-node, the pack
  * through the SDK's run-policy-pack with type checking), back to back so the two compare on a
  * shared machine.
  * Usage: scripts/bench.sh is the figure of record; this explains it:
- *   node_modules/.bin/tsx scripts/profile-preview.ts [--stack production] [--policy] [--log] [--keep DIR]
+ *   node_modules/.bin/tsx scripts/profile-preview.ts [--stack production] [--policy] [--log] [--trace] [--keep DIR]
  */
 import { spawnSync } from "node:child_process";
 import {
@@ -30,6 +33,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { manifestsDirectory } from "../components/manifests";
+import { formatTimeline, parseTrace, previewTimeline } from "./otel-timeline";
 import { POLICY_PACK } from "../test/harness/policy";
 import { prepareEscStack, PulumiWorkspace, runFromSources, toolchainEnv } from "../test/harness/pulumi";
 import { repoRoot } from "../test/harness/stack-config";
@@ -43,6 +47,7 @@ const stack = (flag("--stack") ?? "production") as "production" | "staging";
 const withPolicy = args.includes("--policy");
 // The engine's -v=9 log gives a timeline but costs the engine half its CPU: off unless asked.
 const withLog = args.includes("--log");
+const withTrace = args.includes("--trace");
 
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
@@ -195,7 +200,9 @@ function profileOnce(
   const startedAt = new Date();
   const engine = join(dir, label, "engine");
   const log = withLog ? ["--logtostderr", "-v=9"] : [];
-  const r = ws.pulumi(["preview", "--stack", stack, ...log, `--profiling=${engine}`, ...extra], {
+  const traceFile = join(dir, label, "trace.json");
+  const trace = withTrace ? [`--otel-traces=file://${traceFile}`] : [];
+  const r = ws.pulumi(["preview", "--stack", stack, ...log, ...trace, `--profiling=${engine}`, ...extra], {
     env: { NODE_OPTIONS: `--require ${profilerPreload(join(dir, label), cpu)}`, ...env },
   });
   writeFileSync(join(dir, label, "engine.log"), r.stderr);
@@ -205,6 +212,10 @@ function profileOnce(
   if (withLog) {
     console.log("engine timeline (seconds after the CLI started, from its -v=9 log, which slows it):");
     engineTimeline(r.stderr, startedAt);
+  }
+  if (withTrace) {
+    console.log("timeline (seconds after the CLI started, from its OpenTelemetry trace):");
+    for (const l of formatTimeline(previewTimeline(parseTrace(readFileSync(traceFile, "utf8"))))) console.log(l);
   }
   console.log("Node.js processes (CPU profiles):");
   for (const f of readdirSync(cpu).sort()) summarise(join(cpu, f));
