@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { WeaviateConnection, WeaviateReplication } from "../components/weaviate";
-import type { StackConfig } from "./config/load";
+import type { StackConfig } from "./config/stack-config";
 import type { Settings } from "./config/schema";
 import { readLocalFile } from "./local-files";
 

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import type { Settings, WorkloadClass } from "../../stacks/config/schema";
-import { schedulingFor } from "../placement";
+import { schedulingFor, type PlacementTable, type WorkloadClass } from "../placement";
 import { httpProbe, type WorkloadSpec } from "./workload";
 import { registerWorkload, type ScrapeTarget } from "./workload-resources";
 
@@ -17,7 +16,7 @@ export const INFERENCE_PORT = 8000;
 
 export function inferenceWorkload(
   fn: string,
-  s: { image: string; tag: string; placement: Settings["placement"]; metricsPath?: string | undefined },
+  s: { image: string; tag: string; placement: PlacementTable; metricsPath?: string | undefined },
 ): WorkloadSpec {
   const workloadClass = INFERENCE_FUNCTIONS[fn];
   if (!workloadClass) throw new Error(`unknown inference function ${fn}`);
@@ -52,7 +51,7 @@ export interface InferenceArgs {
   readonly image: string;
   readonly tag: string;
   readonly maxReplicas: number;
-  readonly placement: Settings["placement"];
+  readonly placement: PlacementTable;
   /** Where the services serve Prometheus metrics on their HTTP port. @default none (not scraped) */
   readonly metricsPath?: string;
   /** Monitoring is deployed: services with `metricsPath` are scraped. @default none */

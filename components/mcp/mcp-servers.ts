@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { registerWorkload, type ScrapeTarget } from "../apps/workload-resources";
 import { httpRoute, type GatewayRef } from "../ingress";
-import type { Settings } from "../../stacks/config/schema";
+import type { PlacementTable } from "../placement";
 import type { McpServer } from "./catalog";
 import {
   FOREIGN_ORIGIN_FILTER,
@@ -25,7 +25,7 @@ export interface McpServersArgs {
   /** The `sophia-mcp` namespace. */
   readonly namespace: pulumi.Input<string>;
   readonly domain: string;
-  readonly placement: Settings["placement"];
+  readonly placement: PlacementTable;
   /** Per-server credentials `{ <server>: { <VAR>: <value> } }` (a secret), for the servers that read some. */
   readonly secrets?: pulumi.Input<Record<string, Record<string, string>>>;
   /** The Gateway to route `mcp.<domain>/mcp/<name>` through, and the bearer token it requires. */

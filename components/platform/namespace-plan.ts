@@ -2,7 +2,21 @@
  * Which namespaces the platform needs for the enabled layers, and how each is locked down.
  * Pure: tested without Pulumi.
  */
-import type { Settings } from "../../stacks/config/schema";
+/** A layer's switch, as the stack config has it. */
+interface LayerSwitch {
+  readonly mode: "skip" | "create";
+}
+
+/** What the plan depends on: which layers are enabled (the stack passes its parsed settings). */
+export interface NamespacePlanInput {
+  readonly backend: LayerSwitch;
+  readonly mcp: LayerSwitch;
+  readonly postgres: LayerSwitch;
+  readonly redis: LayerSwitch;
+  readonly ingress: LayerSwitch;
+  readonly gpuOperator: LayerSwitch;
+  readonly monitoring: LayerSwitch;
+}
 
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
 
@@ -37,7 +51,7 @@ export interface NamespaceAllow {
 /** The Kubernetes minor whose Pod Security standards we pin (matches the pinned k3s). */
 export const POD_SECURITY_VERSION = "v1.33";
 
-export function namespacePlan(s: Settings): NamespaceSpec[] {
+export function namespacePlan(s: NamespacePlanInput): NamespaceSpec[] {
   const plan: NamespaceSpec[] = [];
   if (s.backend.mode === "create") {
     plan.push({

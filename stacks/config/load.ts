@@ -8,7 +8,13 @@ import type { z } from "zod";
 
 import { settingsSchema, type Settings } from "./schema";
 import { PROVIDER_SETTINGS, SECRETS, type PartialSettings, type SecretSpec } from "./secrets";
+import type { ConfigProblem } from "./problem";
 import { crossChecks } from "./rules";
+
+import type { StackConfig } from "./stack-config";
+
+export type { ConfigProblem } from "./problem";
+export type { StackConfig } from "./stack-config";
 
 export const NAMESPACE = "sophia-infra";
 const DOCS = "docs/config.md";
@@ -17,13 +23,6 @@ const DOCS = "docs/config.md";
 export interface RawConfig {
   readonly values: Readonly<Record<string, string>>;
   readonly secretKeys: ReadonlySet<string>;
-}
-
-export interface ConfigProblem {
-  /** `namespace:key` plus the path inside the value, e.g. `sophia-infra:postgres.instances`. */
-  readonly path: string;
-  readonly message: string;
-  readonly fix: string;
 }
 
 export interface ParsedConfig {
@@ -313,16 +312,6 @@ export function formatProblems(stack: string, problems: readonly ConfigProblem[]
     `Stack "${stack}" has ${problems.length} configuration problem${problems.length === 1 ? "" : "s"}; ` +
     `nothing was registered or changed.\n${lines.join("\n")}`
   );
-}
-
-/** The validated config with every credential wrapped as a Pulumi secret. */
-export interface StackConfig {
-  readonly stack: string;
-  readonly settings: Settings;
-  /** The secret for `key` (full key), or undefined when it is not set. */
-  secret(key: string): pulumi.Output<string> | undefined;
-  /** The secret for `key`; only call it where `requiredWhen` guarantees it is set. */
-  requireSecret(key: string): pulumi.Output<string>;
 }
 
 /** Reads the engine's config for this run. */

@@ -11,13 +11,14 @@ import { validateLambdaMachine } from "../../components/lambda/lambda-node";
 import { CHARTS, mirrorEntry, type ChartPin } from "../../components/charts/chart-release";
 import { validateClusterNodes } from "../../components/cluster/k3s-config";
 import { resolveCatalog } from "../../components/mcp/catalog";
+import { WORKLOAD_CLASSES } from "../../components/placement/classes";
 import { PASSWORD_FORBIDDEN } from "../../components/redis/redis-config";
 import { clusterShape } from "../cluster-nodes";
 import { validateReplication } from "../../components/weaviate/replication";
 import { PROJECT_ROOT } from "../local-files";
 import { weaviateReplication } from "../weaviate";
-import type { ConfigProblem } from "./load";
-import { WORKLOAD_CLASSES, type Settings } from "./schema";
+import type { ConfigProblem } from "./problem";
+import type { Settings } from "./schema";
 
 const ns = "sophia-infra";
 

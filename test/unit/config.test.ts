@@ -353,10 +353,7 @@ describe("cross-field rules", () => {
 /** Every secret the default MCP catalog reads, with placeholder values. */
 function allMcpSecrets(): Record<string, Record<string, string>> {
   return Object.fromEntries(
-    resolveCatalog({ mode: "create", tag: "1.0.0" }).map((m) => [
-      m.name,
-      Object.fromEntries(m.secrets.map((v) => [v, "x"])),
-    ]),
+    resolveCatalog({ tag: "1.0.0" }).map((m) => [m.name, Object.fromEntries(m.secrets.map((v) => [v, "x"]))]),
   );
 }
 
