@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from "./local-files";
 export function createCluster(config: StackConfig, opts?: pulumi.ComponentResourceOptions): K3sCluster | undefined {
   const c = config.settings.cluster;
   if (c.mode !== "k3s" || pendingMachines(config.settings).length > 0) return undefined;
-  const privateKey = config.requireSecret("sophia-infra:sshPrivateKey");
+  const privateKey = config.requireSecret("sshPrivateKey");
   return new K3sCluster(
     "cluster",
     {

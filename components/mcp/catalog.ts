@@ -57,6 +57,9 @@ export interface McpServerEntry {
   readonly metricsPath?: string;
 }
 
+/** Per-server credentials: `{ <server>: { <ENV_VAR>: <value> } }`. */
+export type McpSecretValues = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
 /** What the catalog is resolved from: the default tag and the config entries. */
 export interface McpCatalogSettings {
   /** Default image tag for every server. */

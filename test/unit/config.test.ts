@@ -58,10 +58,10 @@ describe("the committed stack files", () => {
     expect(s.weaviate.mode).not.toBe("cloud");
     expect(s.frontend.mode).toBe("skip");
     expect(Object.keys(result.config.secrets).sort()).toEqual([
-      "sophia-infra:mcpGatewayToken",
-      "sophia-infra:mcpSecrets",
-      "sophia-infra:postgresPassword",
-      "sophia-infra:redisPassword",
+      "mcpGatewayToken",
+      "mcpSecrets",
+      "postgresPassword",
+      "redisPassword",
     ]);
   });
 
