@@ -130,12 +130,12 @@ export function platformServices(
       { namespace: namespace(NAMESPACES.cnpg), chartSource, backupPlugin: backup !== undefined, controllersRun },
       opts,
     );
+    // The Cluster's name is the component's: the default `postgres` keeps every URN as it was.
     postgres = new PostgresCluster(
-      "postgres",
+      s.postgres.name,
       {
         namespace: namespace(NAMESPACES.data),
         settings: {
-          name: s.postgres.name,
           environment: s.environment,
           instances: s.postgres.instances,
           storageSize: s.postgres.storageSize,
