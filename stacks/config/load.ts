@@ -1,7 +1,9 @@
 /**
  * Reads and validates the whole stack configuration once, before any resource is registered.
  * `parseConfig` is pure (raw config in, settings or every problem out); `loadConfig` feeds it the
- * engine's config and turns problems into one error.
+ * engine's config and turns problems into one error. The layers get typed values (`StackConfig`):
+ * the settings, each credential by name as a Pulumi secret, `mcpSecrets` parsed and the MCP catalog
+ * resolved here once; no layer spells a config key.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
