@@ -6,30 +6,33 @@
  * proves a back-edge fails it.
  * @see https://github.com/sverweij/dependency-cruiser/blob/main/doc/rules-reference.md
  */
+/**
+ * `from/**` may not import `to/**`.
+ * @param {string} from
+ * @param {string} to
+ * @param {string} comment why
+ * @returns {import('dependency-cruiser').IForbiddenRuleType}
+ */
+function layer(from, to, comment) {
+  return {
+    name: `${from}-not-to-${to}`,
+    severity: "error",
+    comment,
+    from: { path: `^${from}/` },
+    to: { path: `^${to}/` },
+  };
+}
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    {
-      name: "components-not-to-stacks",
-      severity: "error",
-      comment: "A component owns its types and validation; the stack imports them, never the reverse.",
-      from: { path: "^components/" },
-      to: { path: "^stacks/" },
-    },
-    {
-      name: "components-not-to-scripts",
-      severity: "error",
-      comment: "Components are wired by the stack, never by the commands around it.",
-      from: { path: "^components/" },
-      to: { path: "^scripts/" },
-    },
-    {
-      name: "stacks-not-to-scripts",
-      severity: "error",
-      comment: "The program does not depend on the commands that run it.",
-      from: { path: "^stacks/" },
-      to: { path: "^scripts/" },
-    },
+    layer(
+      "components",
+      "stacks",
+      "A component owns its types and validation; the stack imports them, never the reverse.",
+    ),
+    layer("components", "scripts", "Components are wired by the stack, never by the commands around it."),
+    layer("stacks", "scripts", "The program does not depend on the commands that run it."),
     {
       name: "no-circular",
       severity: "error",
