@@ -8,10 +8,11 @@ export SOPHIA_TOOL_SET=test
 bootstrap
 cd "$SOPHIA_ROOT" || exit 1
 
-say "static checks: tsc, eslint (with Pulumi's rules), prettier, shellcheck"
+say "static checks: tsc, eslint (with Pulumi's rules), prettier, layering (dependency-cruiser), shellcheck"
 pnpm -s typecheck
 pnpm -s exec eslint --max-warnings 0 .
 pnpm -s exec prettier --check --log-level warn .
+pnpm -s lint:deps
 shellcheck -x scripts/*.sh k8s/*/*.sh policy/analyzer .ci/run
 
 say "unit tests"

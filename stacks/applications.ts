@@ -6,23 +6,22 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { Backend, Inference } from "../components/apps";
-import { McpServers, resolveCatalog } from "../components/mcp";
+import { McpServers } from "../components/mcp";
 import { schedulingFor } from "../components/placement";
+import { NAMESPACES, type NamespaceOutputs } from "../components/platform";
 import type { WeaviateConnection } from "../components/weaviate";
-import type { StackConfig } from "./config/load";
+import type { StackConfig } from "./config/stack-config";
 import { requireNamespace, type PlatformServicesOutputs } from "./platform-services";
 
-const ns = "sophia-infra";
-
 export interface ApplicationsOutputs {
+  /** Public URL of each MCP server, by name (empty without the MCP layer). */
   readonly mcpServers: Record<string, string>;
-  readonly apiUrl?: string;
 }
 
 export function applications(
   config: StackConfig,
   provider: k8s.Provider,
-  namespaces: Record<string, pulumi.Output<string>>,
+  namespaces: NamespaceOutputs,
   services: PlatformServicesOutputs,
   weaviate: pulumi.Output<WeaviateConnection> | undefined,
 ): ApplicationsOutputs {
@@ -30,33 +29,29 @@ export function applications(
   const opts = { providers: [provider] };
   const gateway = services.ingress?.gateway;
   const scrape = services.prometheusOperator ? { scrape: { dependsOn: services.prometheusOperator } } : {};
-  const catalog = s.mcp.mode === "create" ? resolveCatalog(s.mcp) : [];
+  const catalog = config.mcpCatalog;
   let mcpServers: Record<string, string> = {};
   if (s.mcp.mode === "create") {
-    const secretsJson = config.secret(`${ns}:mcpSecrets`);
     const mcp = new McpServers(
       "mcp",
       {
         servers: catalog,
-        namespace: requireNamespace(namespaces, "sophia-mcp"),
+        namespace: requireNamespace(namespaces, NAMESPACES.mcp),
         domain: s.domain,
         placement: s.placement,
-        ...(secretsJson
-          ? { secrets: secretsJson.apply((j) => JSON.parse(j) as Record<string, Record<string, string>>) }
-          : {}),
-        ...(gateway ? { gateway: { ...gateway, token: config.requireSecret(`${ns}:mcpGatewayToken`) } } : {}),
+        ...(config.mcpSecrets ? { secrets: config.mcpSecrets } : {}),
+        ...(gateway ? { gateway: { ...gateway, token: config.requireSecret("mcpGatewayToken") } } : {}),
         ...scrape,
       },
       opts,
     );
     mcpServers = mcp.urls;
   }
-  let apiUrl: string | undefined;
   if (s.backend.mode === "create") {
-    const backend = new Backend(
+    new Backend(
       "backend",
       {
-        namespace: requireNamespace(namespaces, "sophia-apps"),
+        namespace: requireNamespace(namespaces, NAMESPACES.apps),
         domain: s.domain,
         settings: {
           image: s.backend.image,
@@ -78,13 +73,12 @@ export function applications(
       },
       opts,
     );
-    apiUrl = backend.url;
   }
   if (s.inference.mode === "create") {
     new Inference(
       "inference",
       {
-        namespace: requireNamespace(namespaces, "sophia-apps"),
+        namespace: requireNamespace(namespaces, NAMESPACES.apps),
         image: s.inference.image,
         tag: s.inference.tag,
         maxReplicas: s.inference.maxReplicas,
@@ -95,5 +89,5 @@ export function applications(
       opts,
     );
   }
-  return { mcpServers, ...(apiUrl ? { apiUrl } : {}) };
+  return { mcpServers };
 }

@@ -50,7 +50,7 @@ export function createCluster(
   return new K3sCluster(
     "cluster",
     {
-      nodes: clusterNodes(c, config.requireSecret("sophia-infra:sshPrivateKey"), launched),
+      nodes: clusterNodes(c, config.requireSecret("sshPrivateKey"), launched),
       k3sVersion: c.k3sVersion,
       clusterName: c.name,
       privateNetwork: c.privateNetwork,

@@ -5,9 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 import { Frontend } from "../components/frontend";
-import type { StackConfig } from "./config/load";
-
-const ns = "sophia-infra";
+import type { StackConfig } from "./config/stack-config";
 
 /** The frontend for these settings, or undefined when `frontend.mode` is skip. */
 export function frontendLayer(
@@ -23,8 +21,8 @@ export function frontendLayer(
     {
       environment: s.environment,
       apiUrl,
-      apiToken: config.requireSecret(`${ns}:vercelApiToken`),
-      team: config.requireSecret(`${ns}:vercelTeam`),
+      apiToken: config.requireSecret("vercelApiToken"),
+      team: config.requireSecret("vercelTeam"),
       projectName: f.projectName,
       gitRepository: f.gitRepository,
       productionBranch: f.productionBranch,

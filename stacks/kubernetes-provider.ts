@@ -55,7 +55,7 @@ export function kubeconfigFor(
   const k = config.settings.kubernetes;
   switch (k.target) {
     case "kubeconfig":
-      return config.requireSecret("sophia-infra:kubeconfig");
+      return config.requireSecret("kubeconfig");
     case "cluster":
       return clusterKubeconfig;
     case "local":

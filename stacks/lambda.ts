@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { LambdaNodes, type LambdaNodeArgs } from "../components/lambda";
 import type { StackConfig } from "./config/load";
+import { secretKey } from "./config/secrets";
 
 /** The launch plan for the configured nodes (only `lambda` ones). Pure. */
 export function lambdaNodePlan(cluster: StackConfig["settings"]["cluster"]): LambdaNodeArgs[] {
@@ -35,13 +36,13 @@ export function lambdaMachines(config: StackConfig): LambdaNodes | undefined {
   const l = config.settings.lambda;
   return new LambdaNodes("lambda", {
     api: pulumi.secret(
-      config.requireSecret("sophia-infra:lambdaApiKey").apply((apiKey) => ({
+      config.requireSecret("lambdaApiKey").apply((apiKey) => ({
         apiKey,
         baseUrl: l.apiUrl,
-        apiKeySource: "sophia-infra:lambdaApiKey",
+        apiKeySource: secretKey("lambdaApiKey"),
       })),
     ),
-    sshPrivateKey: config.requireSecret("sophia-infra:sshPrivateKey"),
+    sshPrivateKey: config.requireSecret("sshPrivateKey"),
     ...(l.sshKeyName ? { sshKeyName: l.sshKeyName } : {}),
     activeTimeoutSeconds: l.activeTimeoutSeconds,
     nodes,

@@ -12,13 +12,15 @@ import { dnsRecords, GATEWAY_NAME, Ingress, type DnsRecord } from "../components
 import { Monitoring } from "../components/monitoring";
 import { schedulingFor } from "../components/placement";
 import { CloudNativePgOperator, POSTGRES_IMAGE, PostgresCluster } from "../components/postgres";
+import { NAMESPACES, type NamespaceName, type NamespaceOutputs } from "../components/platform";
 import { RedisSentinel } from "../components/redis";
-import type { StackConfig } from "./config/load";
 import { enabledCharts } from "./config/rules";
 import { postgresRestoreOf, type Settings } from "./config/schema";
+import type { StackConfig } from "./config/stack-config";
 import { PROJECT_ROOT } from "./local-files";
 
-const ns = "sophia-infra";
+/** Namespaces whose workloads are the data services' and the gateway's clients. */
+const CLIENT_NAMESPACES = [NAMESPACES.apps, NAMESPACES.mcp];
 
 export interface PlatformServicesOutputs {
   readonly postgres?: PostgresCluster;
@@ -38,10 +40,7 @@ export function chartSourceFor(s: Settings): ChartSource {
 }
 
 /** A namespace of the plan by name; a layer asking for one the plan did not create is a bug. */
-export function requireNamespace(
-  namespaces: Record<string, pulumi.Output<string>>,
-  name: string,
-): pulumi.Output<string> {
+export function requireNamespace(namespaces: NamespaceOutputs, name: NamespaceName): pulumi.Output<string> {
   const n = namespaces[name];
   if (!n) throw new Error(`namespace ${name} is not in the namespace plan`);
   return n;
@@ -50,7 +49,7 @@ export function requireNamespace(
 export function platformServices(
   config: StackConfig,
   provider: k8s.Provider,
-  namespaces: Record<string, pulumi.Output<string>>,
+  namespaces: NamespaceOutputs,
 ): PlatformServicesOutputs {
   const s = config.settings;
   const opts = { providers: [provider] };
@@ -62,7 +61,7 @@ export function platformServices(
         .join(", ")}) are not rendered (a release installs into a cluster); everything else is`,
     );
   }
-  const namespace = (name: string) => requireNamespace(namespaces, name);
+  const namespace = (name: NamespaceName) => requireNamespace(namespaces, name);
   // No controller runs where objects go (dev's local API server): admission webhooks could never answer.
   const controllersRun = !s.kubernetes.skipAwait;
 
@@ -72,16 +71,14 @@ export function platformServices(
           "monitoring",
           {
             domain: s.domain,
-            namespace: namespace("monitoring"),
+            namespace: namespace(NAMESPACES.monitoring),
             chartSource,
-            grafanaAdminPassword: config.requireSecret(`${ns}:grafanaAdminPassword`),
+            grafanaAdminPassword: config.requireSecret("grafanaAdminPassword"),
             slackChannel: s.monitoring.slackChannel,
-            slackWebhookUrl: config.requireSecret(`${ns}:slackWebhookUrl`),
-            ...(s.monitoring.pagerduty
-              ? { pagerdutyRoutingKey: config.requireSecret(`${ns}:pagerdutyRoutingKey`) }
-              : {}),
+            slackWebhookUrl: config.requireSecret("slackWebhookUrl"),
+            ...(s.monitoring.pagerduty ? { pagerdutyRoutingKey: config.requireSecret("pagerdutyRoutingKey") } : {}),
             ...(s.ingress.mode === "create"
-              ? { gateway: { name: GATEWAY_NAME, namespace: namespace("ingress") } }
+              ? { gateway: { name: GATEWAY_NAME, namespace: namespace(NAMESPACES.ingress) } }
               : {}),
             retention: s.monitoring.retention,
             prometheusStorage: s.monitoring.prometheusStorage,
@@ -94,7 +91,7 @@ export function platformServices(
     new GpuOperator(
       "gpu-operator",
       {
-        namespace: namespace("gpu-operator"),
+        namespace: namespace(NAMESPACES.gpuOperator),
         chartSource,
         chartVersion: s.gpuOperator.chartVersion,
         driver: s.gpuOperator.driver,
@@ -114,9 +111,9 @@ export function platformServices(
             domain: s.domain,
             acme: s.ingress.acme,
             acmeEmail: s.ingress.acmeEmail,
-            certManagerNamespace: namespace("cert-manager"),
-            ingressNamespace: namespace("ingress"),
-            routeNamespaces: ["sophia-apps", "sophia-mcp", "monitoring"],
+            certManagerNamespace: namespace(NAMESPACES.certManager),
+            ingressNamespace: namespace(NAMESPACES.ingress),
+            routeNamespaces: [...CLIENT_NAMESPACES, NAMESPACES.monitoring],
             chartSource,
             ...(monitoring ? { prometheusOperator: monitoring.prometheusOperator } : {}),
           },
@@ -130,15 +127,15 @@ export function platformServices(
     const restore = postgresRestoreOf(s.postgres.restore);
     const operator = new CloudNativePgOperator(
       "cnpg",
-      { namespace: namespace("cnpg-system"), chartSource, backupPlugin: backup !== undefined, controllersRun },
+      { namespace: namespace(NAMESPACES.cnpg), chartSource, backupPlugin: backup !== undefined, controllersRun },
       opts,
     );
+    // The Cluster's name is the component's: the default `postgres` keeps every URN as it was.
     postgres = new PostgresCluster(
-      "postgres",
+      s.postgres.name,
       {
-        namespace: namespace("sophia-data"),
+        namespace: namespace(NAMESPACES.data),
         settings: {
-          name: s.postgres.name,
           environment: s.environment,
           instances: s.postgres.instances,
           storageSize: s.postgres.storageSize,
@@ -152,13 +149,13 @@ export function platformServices(
         ...(backup
           ? {
               backupCredentials: {
-                accessKeyId: config.requireSecret(`${ns}:postgresBackupAccessKeyId`),
-                secretAccessKey: config.requireSecret(`${ns}:postgresBackupSecretAccessKey`),
+                accessKeyId: config.requireSecret("postgresBackupAccessKeyId"),
+                secretAccessKey: config.requireSecret("postgresBackupSecretAccessKey"),
               },
             }
           : {}),
-        appPassword: config.requireSecret(`${ns}:postgresPassword`),
-        clientNamespaces: ["sophia-apps", "sophia-mcp"],
+        appPassword: config.requireSecret("postgresPassword"),
+        clientNamespaces: CLIENT_NAMESPACES,
         podMonitor: monitoring !== undefined,
         operator: [...operator.ready, ...(monitoring?.prometheusOperator ?? [])],
       },
@@ -171,13 +168,13 @@ export function platformServices(
       ? new RedisSentinel(
           "redis",
           {
-            namespace: namespace("sophia-data"),
+            namespace: namespace(NAMESPACES.data),
             replicas: s.redis.replicas,
             quorum: s.redis.sentinelQuorum,
-            password: config.requireSecret(`${ns}:redisPassword`),
+            password: config.requireSecret("redisPassword"),
             scheduling: schedulingFor("realtime", s.placement),
             antiAffinity: s.redis.antiAffinity,
-            clientNamespaces: ["sophia-apps", "sophia-mcp"],
+            clientNamespaces: CLIENT_NAMESPACES,
             storageSize: s.redis.storageSize,
             ...(monitoring ? { podMonitor: { dependsOn: monitoring.prometheusOperator } } : {}),
           },

@@ -5,14 +5,14 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { WeaviateConnection, WeaviateReplication } from "../components/weaviate";
-import type { StackConfig } from "./config/load";
+import type { StackConfig } from "./config/stack-config";
 import type { Settings } from "./config/schema";
 import { readLocalFile } from "./local-files";
 
 export function weaviateConnection(config: StackConfig): pulumi.Output<WeaviateConnection> | undefined {
   const w = config.settings.weaviate;
   const vectorizerHeaders = pulumi
-    .all([config.secret("sophia-infra:openaiApiKey"), config.secret("sophia-infra:anthropicApiKey")])
+    .all([config.secrets.openaiApiKey, config.secrets.anthropicApiKey])
     .apply(([openai, anthropic]) => ({
       ...(openai ? { "X-OpenAI-Api-Key": openai } : {}),
       ...(anthropic ? { "X-Anthropic-Api-Key": anthropic } : {}),
@@ -34,7 +34,7 @@ export function weaviateConnection(config: StackConfig): pulumi.Output<WeaviateC
     case "cloud":
       return pulumi.secret(
         pulumi
-          .all([config.requireSecret("sophia-infra:weaviateApiKey"), vectorizerHeaders])
+          .all([config.requireSecret("weaviateApiKey"), vectorizerHeaders])
           .apply(([apiKey, headers]) => ({ url: w.url, apiKey, headers })),
       );
   }

@@ -58,14 +58,24 @@ export function backendNetworkPolicy(mcpPorts: readonly number[]): k8s.types.inp
 }
 
 export interface BackendArgs {
+  /**
+   * Namespace of the backend (`sophia-apps`, Pod Security `restricted`).
+   * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+   */
   readonly namespace: pulumi.Input<string>;
+  /** The stack's base domain: the API is `api.<domain>`. */
   readonly domain: string;
+  /** Image, replica bounds and placement. */
   readonly settings: BackendSettings;
   /** Connection settings from the other layers' outputs (secrets). */
   readonly connections: Partial<Record<(typeof ENV_KEYS)[number], pulumi.Input<string>>>;
   /** Ports of the MCP servers the backend calls directly. */
   readonly mcpPorts: readonly number[];
-  /** The Gateway publishing `api.<domain>`. */
+  /**
+   * The Gateway publishing `api.<domain>`.
+   * @default none (not published)
+   * @see https://gateway-api.sigs.k8s.io/api-types/httproute/
+   */
   readonly gateway?: GatewayRef;
   /** Monitoring is deployed: the backend's metrics are scraped. @default none */
   readonly scrape?: ScrapeTarget;

@@ -1,7 +1,7 @@
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import type { Settings, WorkloadClass } from "../../stacks/config/schema";
-import { schedulingFor } from "../placement";
+import { schedulingFor, type PlacementTable, type WorkloadClass } from "../placement";
 import { httpProbe, type WorkloadSpec } from "./workload";
 import { registerWorkload, type ScrapeTarget } from "./workload-resources";
 
@@ -17,7 +17,7 @@ export const INFERENCE_PORT = 8000;
 
 export function inferenceWorkload(
   fn: string,
-  s: { image: string; tag: string; placement: Settings["placement"]; metricsPath?: string | undefined },
+  s: { image: string; tag: string; placement: PlacementTable; metricsPath?: string | undefined },
 ): WorkloadSpec {
   const workloadClass = INFERENCE_FUNCTIONS[fn];
   if (!workloadClass) throw new Error(`unknown inference function ${fn}`);
@@ -47,12 +47,41 @@ export function inferenceWorkload(
   };
 }
 
+/**
+ * The NetworkPolicy of one inference service: only the backend's pods may call it, on its port; no
+ * egress (the model weights are in the image).
+ */
+export function inferenceNetworkPolicy(w: WorkloadSpec): k8s.types.input.networking.v1.NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: w.labels },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [
+      {
+        from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "sophia-backend" } } }],
+        ports: [{ protocol: "TCP", port: INFERENCE_PORT }],
+      },
+    ],
+    egress: [],
+  };
+}
+
 export interface InferenceArgs {
+  /**
+   * Namespace of the services (the backend's, Pod Security `restricted`).
+   * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+   */
   readonly namespace: pulumi.Input<string>;
+  /** Image repository (one image serves every function, chosen by `FUNCTION`). */
   readonly image: string;
+  /** Pinned image tag. */
   readonly tag: string;
+  /**
+   * HPA maximum per function (the minimum is 1; the target 70% CPU).
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+   */
   readonly maxReplicas: number;
-  readonly placement: Settings["placement"];
+  /** Workload class to node class: where each function's GPU class is. */
+  readonly placement: PlacementTable;
   /** Where the services serve Prometheus metrics on their HTTP port. @default none (not scraped) */
   readonly metricsPath?: string;
   /** Monitoring is deployed: services with `metricsPath` are scraped. @default none */
@@ -70,17 +99,7 @@ export class Inference extends pulumi.ComponentResource {
         workload: w,
         namespace: args.namespace,
         autoscaling: { min: 1, max: args.maxReplicas, cpu: 70 },
-        networkPolicy: {
-          podSelector: { matchLabels: w.labels },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [
-            {
-              from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "sophia-backend" } } }],
-              ports: [{ protocol: "TCP", port: INFERENCE_PORT }],
-            },
-          ],
-          egress: [],
-        },
+        networkPolicy: inferenceNetworkPolicy(w),
         ...(args.scrape ? { scrape: args.scrape } : {}),
       });
     }

@@ -21,10 +21,16 @@ export interface ScrapeTarget {
 export interface WorkloadResourcesArgs {
   /** Prefix of the child resource names: `<id>`, `<id>-sa`, `<id>-service`, `<id>-hpa`, … */
   readonly id: string;
+  /** The workload: image, ports, probes, resources, placement (built by a pure function). */
   readonly workload: WorkloadSpec;
+  /** Namespace of every object. */
   readonly namespace: pulumi.Input<string>;
   /** The HPA's bounds; the Deployment starts at the minimum and the HPA owns the count afterwards. */
   readonly autoscaling: Autoscaling;
+  /**
+   * The workload's NetworkPolicy (built by a pure function; Prometheus is admitted on top when scraped).
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+   */
   readonly networkPolicy: k8s.types.input.networking.v1.NetworkPolicySpec;
   /** Resources the Deployment waits for besides its ServiceAccount (e.g. the Secret it reads). @default [] */
   readonly dependsOn?: pulumi.Resource[];

@@ -6,10 +6,9 @@
  */
 import { stringify } from "yaml";
 
-import type { NodeClass } from "../../stacks/config/schema";
 import { CHARTS } from "../charts/chart-release";
 import { containerResources, RESOURCES } from "../charts/resources";
-import { everyNodeClassTolerations } from "../placement";
+import { everyNodeClassTolerations, type NodeClass } from "../placement";
 
 /** The ConfigMap the device plugin reads its per-node-class sharing config from. */
 export const TIME_SLICING_CONFIG_MAP = "time-slicing-config";

@@ -12,6 +12,10 @@ import {
 export interface GpuOperatorArgs extends GpuOperatorOptions {
   /** The `gpu-operator` namespace (Pod Security `privileged`: the operands use host devices). */
   readonly namespace: pulumi.Input<string>;
+  /**
+   * Where the Helm charts come from (their repositories, a local mirror, or none when rendering).
+   * @see https://helm.sh/docs/topics/charts/
+   */
   readonly chartSource: ChartSource;
   /** Chart version. @default CHARTS.gpuOperator.version */
   readonly chartVersion?: string;

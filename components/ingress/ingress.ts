@@ -20,6 +20,7 @@ import {
 } from "./ingress-objects";
 
 export interface IngressArgs {
+  /** The stack's base domain: the Gateway serves `api.`, `mcp.` and `monitor.<domain>`. */
   readonly domain: string;
   /** Let's Encrypt server: `staging` (untrusted test certificates) or `production`. */
   readonly acme: "staging" | "production";
@@ -31,6 +32,10 @@ export interface IngressArgs {
   readonly ingressNamespace: pulumi.Input<string>;
   /** Namespaces whose HTTPRoutes may attach to the Gateway. */
   readonly routeNamespaces: readonly string[];
+  /**
+   * Where the Helm charts come from (their repositories, a local mirror, or none when rendering).
+   * @see https://helm.sh/docs/topics/charts/
+   */
   readonly chartSource: ChartSource;
   /**
    * The Prometheus operator (monitoring's release). Given: cert-manager gets a ServiceMonitor, and its

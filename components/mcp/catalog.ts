@@ -3,13 +3,69 @@
  * from config (`mcp.servers`). Every other piece of the MCP layer is generated from the resolved
  * catalog, so adding a 17th server is one entry.
  */
-import type { McpServerConfig, Settings, WorkloadClass } from "../../stacks/config/schema";
+import type { WorkloadClass } from "../placement";
 
 export interface EgressRule {
   /** Destination host (documentation: NetworkPolicy matches addresses). */
   readonly host?: string;
   readonly cidr: string;
   readonly port: number;
+}
+
+/** A container's CPU and memory requests and limits (Kubernetes quantities). */
+export interface McpResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/**
+ * A catalog entry as config gives it (`mcp.servers`): fields left out keep the spec's entry (for its
+ * 16 servers) or the catalog defaults. The config schema parses exactly this shape.
+ */
+export interface McpServerEntry {
+  /** Server name: `mcp.<domain>/mcp/<name>`; an existing name overrides that entry. */
+  readonly name: string;
+  /** `false` removes a default server. @default true */
+  readonly enabled?: boolean;
+  /** Image repository. @default `scoobyjava15/sophia-mcp-<name>` */
+  readonly image?: string;
+  /** Pinned image tag. @default the catalog's `tag` */
+  readonly tag?: string;
+  /** Container port, Streamable HTTP at `/mcp`. @default 8080 */
+  readonly port?: number;
+  /** HPA minimum. @default 2 */
+  readonly minReplicas?: number;
+  /** HPA maximum. @default 5 */
+  readonly maxReplicas?: number;
+  /** HPA target CPU utilisation, %. @default 60 */
+  readonly cpuTarget?: number;
+  /** @default 1 CPU / 2Gi, limits 2 CPU / 4Gi */
+  readonly resources?: McpResources;
+  /** Env vars read from the server's Secret (values from `mcpSecrets.<name>`). @default [] */
+  readonly secrets?: string[];
+  /** Egress beyond DNS. @default [] */
+  readonly egress?: EgressRule[];
+  /** Placement class. @default "mcp" */
+  readonly workloadClass?: WorkloadClass;
+  /** Needs `Mcp-Session-Id` affinity at the gateway. @default false */
+  readonly stateful?: boolean;
+  /** The backend may call this server directly. @default false */
+  readonly fromBackend?: boolean;
+  /** Mount a ServiceAccount token (the server calls the Kubernetes API). @default false */
+  readonly kubernetesApi?: boolean;
+  /** Path of the Prometheus metrics the server serves on its port. @default none (not scraped) */
+  readonly metricsPath?: string;
+}
+
+/** Per-server credentials: `{ <server>: { <ENV_VAR>: <value> } }`. */
+export type McpSecretValues = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** What the catalog is resolved from: the default tag and the config entries. */
+export interface McpCatalogSettings {
+  /** Default image tag for every server. */
+  readonly tag: string;
+  /** Entries overriding the spec's servers by name, or adding servers. @default [] */
+  readonly servers?: readonly McpServerEntry[] | undefined;
 }
 
 /** One resolved catalog entry. */
@@ -23,10 +79,7 @@ export interface McpServer {
   readonly minReplicas: number;
   readonly maxReplicas: number;
   readonly cpuTarget: number;
-  readonly resources: {
-    readonly requests: { readonly cpu: string; readonly memory: string };
-    readonly limits: { readonly cpu: string; readonly memory: string };
-  };
+  readonly resources: McpResources;
   /** Env vars read from the server's own Secret (values from `mcpSecrets.<name>`). */
   readonly secrets: readonly string[];
   readonly egress: readonly EgressRule[];
@@ -47,7 +100,7 @@ const https = (host: string): EgressRule => ({ host, cidr: "0.0.0.0/0", port: 44
  * The spec's servers: what each needs beyond the defaults. Ports are distinct (9000 for ai-memory as
  * the plan says, then one each), so every server is addressable on its own port.
  */
-const SPEC_SERVERS: Record<string, Partial<McpServerConfig> & { secrets: string[]; egress: EgressRule[] }> = {
+const SPEC_SERVERS: Record<string, Partial<McpServerEntry> & { secrets: string[]; egress: EgressRule[] }> = {
   "ai-memory": {
     port: 9000,
     stateful: true,
@@ -150,8 +203,8 @@ const DEFAULTS = {
 };
 
 /** The resolved catalog: the spec's servers, then config entries overriding (by name) or adding. */
-export function resolveCatalog(mcp: Settings["mcp"]): McpServer[] {
-  const entries = new Map<string, Partial<McpServerConfig>>();
+export function resolveCatalog(mcp: McpCatalogSettings): McpServer[] {
+  const entries = new Map<string, Partial<McpServerEntry>>();
   for (const [name, spec] of Object.entries(SPEC_SERVERS)) entries.set(name, spec);
   for (const entry of mcp.servers ?? []) {
     entries.set(entry.name, { ...(entries.get(entry.name) ?? {}), ...stripUndefined(entry) });

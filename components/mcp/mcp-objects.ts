@@ -7,9 +7,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 
 import { secretEnv, tcpProbe, type WorkloadSpec } from "../apps/workload";
-import type { Settings } from "../../stacks/config/schema";
 import { GATEWAY_PEER, type GatewayRef } from "../ingress";
-import { schedulingFor } from "../placement";
+import { schedulingFor, type PlacementTable } from "../placement";
 import type { McpServer } from "./catalog";
 
 /** Header Streamable HTTP carries the session in; stateful servers are pinned by it. */
@@ -61,7 +60,7 @@ export function labels(server: McpServer): Record<string, string> {
   };
 }
 
-export function workload(server: McpServer, domain: string, placement: Settings["placement"]): WorkloadSpec {
+export function workload(server: McpServer, domain: string, placement: PlacementTable): WorkloadSpec {
   const name = objectName(server);
   return {
     name,

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { registerWorkload, type ScrapeTarget } from "../apps/workload-resources";
 import { httpRoute, type GatewayRef } from "../ingress";
-import type { Settings } from "../../stacks/config/schema";
-import type { McpServer } from "./catalog";
+import type { PlacementTable } from "../placement";
+import type { McpSecretValues, McpServer } from "./catalog";
 import {
   FOREIGN_ORIGIN_FILTER,
   foreignOriginFilterSpec,
@@ -24,11 +24,20 @@ export interface McpServersArgs {
   readonly servers: readonly McpServer[];
   /** The `sophia-mcp` namespace. */
   readonly namespace: pulumi.Input<string>;
+  /** The stack's base domain: servers are at `mcp.<domain>/mcp/<name>`. */
   readonly domain: string;
-  readonly placement: Settings["placement"];
-  /** Per-server credentials `{ <server>: { <VAR>: <value> } }` (a secret), for the servers that read some. */
-  readonly secrets?: pulumi.Input<Record<string, Record<string, string>>>;
-  /** The Gateway to route `mcp.<domain>/mcp/<name>` through, and the bearer token it requires. */
+  /** Workload class to node class: where each server's class runs. */
+  readonly placement: PlacementTable;
+  /**
+   * Per-server credentials `{ <server>: { <VAR>: <value> } }` (a secret), for the servers that read some.
+   * @default {} (each declared variable empty)
+   */
+  readonly secrets?: pulumi.Input<McpSecretValues>;
+  /**
+   * The Gateway to route `mcp.<domain>/mcp/<name>` through, and the bearer token it requires.
+   * @default none (no routes)
+   * @see https://gateway.envoyproxy.io/docs/tasks/security/basic-auth/
+   */
   readonly gateway?: GatewayRef & { readonly token: pulumi.Input<string> };
   /** Monitoring is deployed: servers whose entry has `metricsPath` are scraped. @default none */
   readonly scrape?: ScrapeTarget;

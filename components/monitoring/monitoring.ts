@@ -18,9 +18,14 @@ import {
 } from "./monitoring-values";
 
 export interface MonitoringArgs {
+  /** The stack's base domain: Grafana is `monitor.<domain>`. */
   readonly domain: string;
   /** The `monitoring` namespace. */
   readonly namespace: pulumi.Input<string>;
+  /**
+   * Where the Helm charts come from (their repositories, a local mirror, or none when rendering).
+   * @see https://helm.sh/docs/topics/charts/
+   */
   readonly chartSource: ChartSource;
   /** Grafana's admin password (secret). */
   readonly grafanaAdminPassword: pulumi.Input<string>;
@@ -28,13 +33,21 @@ export interface MonitoringArgs {
   readonly slackChannel: string;
   /** Slack incoming-webhook URL (secret). */
   readonly slackWebhookUrl: pulumi.Input<string>;
-  /** PagerDuty Events v2 routing key (secret); absent: no paging. */
+  /**
+   * PagerDuty Events v2 routing key (secret).
+   * @default none (no paging)
+   * @see https://developer.pagerduty.com/docs/events-api-v2/overview/
+   */
   readonly pagerdutyRoutingKey?: pulumi.Input<string>;
-  /** The Gateway to publish Grafana on (`monitor.<domain>`); absent: not published. */
+  /** The Gateway to publish Grafana on (`monitor.<domain>`). @default none (not published) */
   readonly gateway?: GatewayRef;
-  /** @default "50Gi" */
+  /** Prometheus volume size. @default "50Gi" */
   readonly prometheusStorage?: string;
-  /** @default "30d" */
+  /**
+   * How long Prometheus keeps metrics.
+   * @default "30d"
+   * @see https://prometheus.io/docs/prometheus/latest/storage/#operational-aspects
+   */
   readonly retention?: string;
 }
 

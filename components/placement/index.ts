@@ -1,2 +1,3 @@
+export * from "./classes";
 export * from "./placement";
 export * from "./schedulable";

@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 
-import type { NodeClass, Settings, WorkloadClass } from "../../stacks/config/schema";
+import type { NodeClass, PlacementTable, WorkloadClass } from "./classes";
 
 /** Node label naming the node's GPU class. */
 export const NODE_CLASS_LABEL = "sophia-intel.ai/node-class";
@@ -22,7 +22,7 @@ export interface Scheduling {
 }
 
 /** Where workloads of `workload` run: required affinity to its class's nodes, tolerating their taint. */
-export function schedulingFor(workload: WorkloadClass, placement: Settings["placement"]): Scheduling {
+export function schedulingFor(workload: WorkloadClass, placement: PlacementTable): Scheduling {
   const nodeClass = placement[workload];
   return {
     affinity: {

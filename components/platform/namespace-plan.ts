@@ -2,13 +2,40 @@
  * Which namespaces the platform needs for the enabled layers, and how each is locked down.
  * Pure: tested without Pulumi.
  */
-import type { Settings } from "../../stacks/config/schema";
+/** A layer's switch, as the stack config has it. */
+interface LayerSwitch {
+  readonly mode: "skip" | "create";
+}
+
+/** What the plan depends on: which layers are enabled (the stack passes its parsed settings). */
+export interface NamespacePlanInput {
+  readonly backend: LayerSwitch;
+  readonly mcp: LayerSwitch;
+  readonly postgres: LayerSwitch;
+  readonly redis: LayerSwitch;
+  readonly ingress: LayerSwitch;
+  readonly gpuOperator: LayerSwitch;
+  readonly monitoring: LayerSwitch;
+}
 
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
 
+/** Every namespace the plan may create, by role: the names other layers and tooling refer to. */
+export const NAMESPACES = {
+  apps: "sophia-apps",
+  mcp: "sophia-mcp",
+  data: "sophia-data",
+  cnpg: "cnpg-system",
+  certManager: "cert-manager",
+  ingress: "ingress",
+  gpuOperator: "gpu-operator",
+  monitoring: "monitoring",
+} as const;
+export type NamespaceName = (typeof NAMESPACES)[keyof typeof NAMESPACES];
+
 export interface NamespaceSpec {
   /** Namespace name (fixed, so other layers and tooling can refer to it). */
-  readonly name: string;
+  readonly name: NamespaceName;
   /** What runs there. */
   readonly purpose: string;
   /** Pod Security Admission level enforced. */
@@ -29,7 +56,7 @@ export interface NamespaceAllow {
   /** Ports open to any source (the API server calling webhooks comes from the host network). */
   readonly ingressPorts: readonly number[];
   /** Namespaces whose pods may connect to any port (e.g. Prometheus scraping). */
-  readonly ingressFromNamespaces: readonly string[];
+  readonly ingressFromNamespaces: readonly NamespaceName[];
   /** Egress to anywhere (controllers call the API server, ACME, registries, object storage). */
   readonly egressAll: boolean;
 }
@@ -37,11 +64,11 @@ export interface NamespaceAllow {
 /** The Kubernetes minor whose Pod Security standards we pin (matches the pinned k3s). */
 export const POD_SECURITY_VERSION = "v1.33";
 
-export function namespacePlan(s: Settings): NamespaceSpec[] {
+export function namespacePlan(s: NamespacePlanInput): NamespaceSpec[] {
   const plan: NamespaceSpec[] = [];
   if (s.backend.mode === "create") {
     plan.push({
-      name: "sophia-apps",
+      name: NAMESPACES.apps,
       purpose: "backend API and GPU inference services",
       podSecurity: "restricted",
       defaultDeny: true,
@@ -49,19 +76,19 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
   }
   if (s.mcp.mode === "create") {
     plan.push({
-      name: "sophia-mcp",
+      name: NAMESPACES.mcp,
       purpose: "MCP servers and their gateway",
       podSecurity: "restricted",
       defaultDeny: true,
     });
   }
   if (s.postgres.mode === "create" || s.redis.mode === "create") {
-    plan.push({ name: "sophia-data", purpose: "Postgres and Redis", podSecurity: "restricted", defaultDeny: true });
+    plan.push({ name: NAMESPACES.data, purpose: "Postgres and Redis", podSecurity: "restricted", defaultDeny: true });
   }
-  const scrapers = s.monitoring.mode === "create" ? ["monitoring"] : [];
+  const scrapers: NamespaceName[] = s.monitoring.mode === "create" ? [NAMESPACES.monitoring] : [];
   if (s.postgres.mode === "create") {
     plan.push({
-      name: "cnpg-system",
+      name: NAMESPACES.cnpg,
       purpose: "the CloudNativePG operator and its Barman Cloud backup plugin",
       podSecurity: "restricted",
       defaultDeny: true,
@@ -71,7 +98,7 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
   }
   if (s.ingress.mode === "create") {
     plan.push({
-      name: "cert-manager",
+      name: NAMESPACES.certManager,
       purpose: "cert-manager",
       podSecurity: "restricted",
       defaultDeny: true,
@@ -80,7 +107,7 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
     });
     // Envoy listens on unprivileged ports (10080/10443) behind its Service, so restricted holds.
     plan.push({
-      name: "ingress",
+      name: NAMESPACES.ingress,
       purpose: "the ingress controller (Envoy Gateway), the Gateway and its certificates",
       podSecurity: "restricted",
       defaultDeny: true,
@@ -90,7 +117,7 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
   }
   if (s.gpuOperator.mode === "create") {
     plan.push({
-      name: "gpu-operator",
+      name: NAMESPACES.gpuOperator,
       purpose: "NVIDIA GPU operator",
       podSecurity: "privileged",
       exception: "the container toolkit, device plugin and DCGM exporter need host devices and paths",
@@ -100,7 +127,7 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
   }
   if (s.monitoring.mode === "create") {
     plan.push({
-      name: "monitoring",
+      name: NAMESPACES.monitoring,
       purpose: "Prometheus, Grafana, AlertManager, Loki, Alloy",
       podSecurity: "privileged",
       exception: "node-exporter reads host paths and uses the host network and PID namespace",
@@ -108,7 +135,7 @@ export function namespacePlan(s: Settings): NamespaceSpec[] {
       // Grafana through the gateway; Prometheus scrapes every namespace, AlertManager pages out.
       allow: {
         ingressPorts: [],
-        ingressFromNamespaces: s.ingress.mode === "create" ? ["ingress"] : [],
+        ingressFromNamespaces: s.ingress.mode === "create" ? [NAMESPACES.ingress] : [],
         egressAll: true,
       },
     });

@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { podSecurityLabels, type NamespaceAllow, type NamespaceSpec } from "./namespace-plan";
+import { podSecurityLabels, type NamespaceAllow, type NamespaceName, type NamespaceSpec } from "./namespace-plan";
+
+/** The namespaces created, by name (only those the plan had). */
+export type NamespaceOutputs = { readonly [N in NamespaceName]?: pulumi.Output<string> };
 
 export interface PlatformNamespacesArgs {
   /** The namespaces to create, from `namespacePlan`. */
@@ -17,11 +20,11 @@ export interface PlatformNamespacesArgs {
  */
 export class PlatformNamespaces extends pulumi.ComponentResource {
   /** Namespace name by name, resolved once the namespace exists. */
-  public readonly names: Record<string, pulumi.Output<string>>;
+  public readonly names: NamespaceOutputs;
 
   constructor(name: string, args: PlatformNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:platform:PlatformNamespaces", name, {}, opts);
-    this.names = {};
+    const names: { [N in NamespaceName]?: pulumi.Output<string> } = {};
     for (const spec of args.namespaces) {
       const ns = new k8s.core.v1.Namespace(
         `${name}-${spec.name}`,
@@ -37,7 +40,7 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.names[spec.name] = ns.metadata.name;
+      names[spec.name] = ns.metadata.name;
       if (spec.defaultDeny) {
         new k8s.networking.v1.NetworkPolicy(
           `${name}-${spec.name}-default-deny`,
@@ -81,6 +84,7 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
         );
       }
     }
+    this.names = names;
     this.registerOutputs({ names: this.names });
   }
 }

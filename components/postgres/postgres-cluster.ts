@@ -13,12 +13,21 @@ import {
 } from "./postgres-objects";
 import { validateRestore } from "./restore";
 
+/** The cluster's settings; its name is the component's `name`. */
+export type PostgresClusterSettings = Omit<PostgresSettings, "name">;
+
 export interface PostgresClusterArgs {
-  /** Namespace of the cluster (Pod Security `restricted`). */
+  /**
+   * Namespace of the cluster (Pod Security `restricted`).
+   * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+   */
   readonly namespace: pulumi.Input<string>;
-  /** Cluster settings (instances, storage, image, placement, backup target, restore source). */
-  readonly settings: PostgresSettings;
-  /** Credentials for `settings.backup` (secrets). Required when it is set. */
+  /**
+   * Cluster settings (instances, storage, image, placement, backup target, restore source).
+   * @see https://cloudnative-pg.io/documentation/current/cloudnative-pg.v1/#postgresql-cnpg-io-v1-ClusterSpec
+   */
+  readonly settings: PostgresClusterSettings;
+  /** Credentials for `settings.backup` (secrets). Required when it is set. @default none */
   readonly backupCredentials?: {
     readonly accessKeyId: pulumi.Input<string>;
     readonly secretAccessKey: pulumi.Input<string>;
@@ -27,16 +36,21 @@ export interface PostgresClusterArgs {
   readonly appPassword: pulumi.Input<string>;
   /** Namespaces whose pods may connect. @default [] */
   readonly clientNamespaces?: readonly string[];
-  /** Create a PodMonitor (needs the Prometheus operator's CRDs). @default false */
+  /**
+   * Create a PodMonitor (needs the Prometheus operator's CRDs).
+   * @default false
+   * @see https://cloudnative-pg.io/documentation/current/monitoring/
+   */
   readonly podMonitor?: boolean;
-  /** The operator (CRDs, webhooks, backup plugin) the custom resources wait for. */
+  /** The operator (CRDs, webhooks, backup plugin) the custom resources wait for. @default [] */
   readonly operator?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
  * A CloudNativePG `Cluster` with pgvector, its bootstrap SQL, and (with a backup target) continuous
  * WAL archiving and daily base backups through the Barman Cloud plugin. With `settings.restore`, the
- * Cluster is bootstrapped from another cluster's backups (latest or a point in time) instead.
+ * Cluster is bootstrapped from another cluster's backups (latest or a point in time) instead. `name`
+ * is the Cluster's name (its Services are `<name>-rw`, `<name>-ro`; the other objects `<name>-…`).
  * @see https://cloudnative-pg.io/documentation/current/cloudnative-pg.v1/#postgresql-cnpg-io-v1-Cluster
  */
 export class PostgresCluster extends pulumi.ComponentResource {
@@ -52,7 +66,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:postgres:PostgresCluster", name, {}, opts);
-    const s = args.settings;
+    const s: PostgresSettings = { ...args.settings, name };
     const restoreProblems = validateRestore(s);
     if (restoreProblems.length > 0) {
       throw new Error(`${name}: ${restoreProblems.map((p) => `settings.${p.path.join(".")} ${p.message}`).join("; ")}`);

@@ -50,8 +50,22 @@ export interface RedisSetSettings {
   readonly exporter?: boolean;
 }
 
+/**
+ * The Kubernetes names of one Redis set's objects, all derived from the component's `name` (two sets
+ * never collide): the StatefulSet, its PodDisruptionBudget, NetworkPolicy and PodMonitor are `<name>`.
+ */
+export function redisObjectNames(name: string) {
+  return {
+    statefulSet: name,
+    secret: `${name}-auth`,
+    configMap: `${name}-config`,
+    headlessService: `${name}-headless`,
+    sentinelService: `${name}-sentinel`,
+  };
+}
+
 export function headlessServiceName(s: RedisSetSettings): string {
-  return `${s.name}-headless`;
+  return redisObjectNames(s.name).headlessService;
 }
 
 export function labels(s: RedisSetSettings): Record<string, string> {

@@ -8,9 +8,9 @@ import type { Scheduling } from "../placement";
 import { SOPHIA_SENTINEL_TIMING, type SentinelTiming } from "./redis-config";
 import {
   configData,
-  headlessServiceName,
   labels,
   networkPolicySpec,
+  redisObjectNames,
   podMonitorSpec,
   podSpec,
   REDIS_IMAGE,
@@ -20,25 +20,36 @@ import {
 } from "./redis-objects";
 
 export interface RedisSentinelArgs {
-  /** Namespace to deploy into (Pod Security `restricted`). */
+  /**
+   * Namespace to deploy into (Pod Security `restricted`).
+   * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+   */
   readonly namespace: pulumi.Input<string>;
   /** Redis nodes, each paired with a sentinel; the first start's master is pod 0. @default 3 */
   readonly replicas?: number;
-  /** Sentinels that must agree the master is down. @default 2 */
+  /**
+   * Sentinels that must agree the master is down.
+   * @default 2
+   * @see https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/#configuring-sentinel
+   */
   readonly quorum?: number;
   /** Password for Redis and Sentinel (a secret). */
   readonly password: pulumi.Input<string>;
   /** Where the pods run (from the placement table's `realtime` class). */
   readonly scheduling: Scheduling;
-  /** @default "preferred" */
+  /**
+   * `required`: never two Redis pods on one node; `preferred`: spread when possible.
+   * @default "preferred"
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity
+   */
   readonly antiAffinity?: "required" | "preferred";
   /** Namespaces whose pods may connect (the applications). @default [] */
   readonly clientNamespaces?: readonly string[];
   /** Volume per node. @default "10Gi" */
   readonly storageSize?: string;
-  /** @default SOPHIA_SENTINEL_TIMING (down-after 5 s, failover-timeout 30 s) */
+  /** Sentinel's failure detection and failover timing. @default SOPHIA_SENTINEL_TIMING (down-after 5 s, failover-timeout 30 s) */
   readonly timing?: SentinelTiming;
-  /** @default REDIS_IMAGE */
+  /** Redis image (pinned). @default REDIS_IMAGE */
   readonly image?: string;
   /**
    * Monitoring is deployed: each pod gets the exporter sidecar and a PodMonitor scrapes it; the
@@ -50,7 +61,8 @@ export interface RedisSentinelArgs {
 /**
  * Redis with Sentinel as a StatefulSet of the official image: each pod runs a Redis server and a
  * sentinel; AOF persistence, authentication everywhere, `min-replicas-to-write` bounding lost writes,
- * anti-affinity, a PodDisruptionBudget and a NetworkPolicy.
+ * anti-affinity, a PodDisruptionBudget and a NetworkPolicy. Kubernetes object names derive from
+ * `name` (`redisObjectNames`), so two instances in one namespace do not collide.
  * @see https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/
  */
 export class RedisSentinel extends pulumi.ComponentResource {
@@ -67,8 +79,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
     super("sophia:redis:RedisSentinel", name, {}, opts);
     const namespace = pulumi.output(args.namespace);
     this.masterName = "sophia";
+    const names = redisObjectNames(name);
     const s: RedisSetSettings = {
-      name: "redis",
+      name: names.statefulSet,
       replicas: args.replicas ?? 3,
       quorum: args.quorum ?? 2,
       masterName: this.masterName,
@@ -79,7 +92,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       resources: { cpu: "500m", memory: "2Gi", memoryLimit: "2Gi" },
       scheduling: args.scheduling,
       antiAffinity: args.antiAffinity ?? "preferred",
-      secretName: "redis-auth",
+      secretName: names.secret,
       exporter: args.podMonitor !== undefined,
     };
     const meta = (objectName: string) => ({ name: objectName, namespace, labels: labels(s) });
@@ -91,7 +104,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
     );
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
-      { metadata: meta("redis-config"), data: configData(s, readAsset("redis/start.sh")) },
+      { metadata: meta(names.configMap), data: configData(s, readAsset("redis/start.sh")) },
       { parent: this },
     );
     const ports = [
@@ -101,7 +114,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
     const headless = new k8s.core.v1.Service(
       `${name}-headless`,
       {
-        metadata: meta(headlessServiceName(s)),
+        metadata: meta(names.headlessService),
         // Peers must resolve each other before they are ready (a replica syncing, a sentinel starting).
         spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: labels(s), ports },
       },
@@ -110,7 +123,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
     new k8s.core.v1.Service(
       `${name}-sentinel`,
       {
-        metadata: meta("redis-sentinel"),
+        metadata: meta(names.sentinelService),
         spec: { selector: labels(s), ports: [ports[1]!] },
       },
       { parent: this },
@@ -132,7 +145,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
               // A config change rolls the pods.
               annotations: { "sophia-intel.ai/config-hash": config.data.apply(hash) },
             },
-            spec: podSpec(s, "redis-config"),
+            spec: podSpec(s, names.configMap),
           },
           volumeClaimTemplates: [
             {
@@ -147,12 +160,12 @@ export class RedisSentinel extends pulumi.ComponentResource {
     new k8s.policy.v1.PodDisruptionBudget(
       `${name}-pdb`,
       // One node at a time: the remaining sentinels keep their quorum and a replica stays current.
-      { metadata: meta("redis"), spec: { maxUnavailable: 1, selector: { matchLabels: labels(s) } } },
+      { metadata: meta(s.name), spec: { maxUnavailable: 1, selector: { matchLabels: labels(s) } } },
       { parent: this },
     );
     new k8s.networking.v1.NetworkPolicy(
       `${name}-network`,
-      { metadata: meta("redis"), spec: networkPolicySpec(s, args.clientNamespaces ?? []) },
+      { metadata: meta(s.name), spec: networkPolicySpec(s, args.clientNamespaces ?? []) },
       { parent: this },
     );
 
@@ -162,7 +175,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
         {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "PodMonitor",
-          metadata: meta("redis"),
+          metadata: meta(s.name),
           spec: podMonitorSpec(s),
         },
         { parent: this, dependsOn: [statefulSet, ...args.podMonitor.dependsOn] },

@@ -4,6 +4,7 @@
  * committed file is stale.
  */
 import { settingsSchema } from "./schema";
+import { resolveCatalog } from "../../components/mcp/catalog";
 import { SECRETS } from "./secrets";
 
 interface Node {
@@ -135,5 +136,9 @@ function requiredWhenText(): Map<string, string> {
     redis: { mode: "create" },
     frontend: { mode: "vercel" },
   };
-  return new Map(SECRETS.map((s) => [s.key, s.requiredWhen(all as never) ?? "optional"] as const));
+  return new Map(
+    SECRETS.map(
+      (s) => [s.key, s.requiredWhen(all as never, { mcpCatalog: resolveCatalog(all.mcp) }) ?? "optional"] as const,
+    ),
+  );
 }

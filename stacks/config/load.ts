@@ -1,16 +1,24 @@
 /**
  * Reads and validates the whole stack configuration once, before any resource is registered.
  * `parseConfig` is pure (raw config in, settings or every problem out); `loadConfig` feeds it the
- * engine's config and turns problems into one error.
+ * engine's config and turns problems into one error. The layers get typed values (`StackConfig`):
+ * the settings, each credential by name as a Pulumi secret, `mcpSecrets` parsed and the MCP catalog
+ * resolved here once; no layer spells a config key.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 
-import { settingsSchema, type Settings } from "./schema";
-import { PROVIDER_SETTINGS, SECRETS, type PartialSettings, type SecretSpec } from "./secrets";
+import { resolveCatalog, type McpSecretValues, type McpServer } from "../../components/mcp/catalog";
+import { CONFIG_NAMESPACE, configKey } from "./keys";
+import type { ConfigProblem } from "./problem";
 import { crossChecks } from "./rules";
+import { settingsSchema, type Settings } from "./schema";
+import { PROVIDER_SETTINGS, SECRETS, type PartialSettings, type SecretName, type SecretSpec } from "./secrets";
+import type { SecretValues, StackConfig } from "./stack-config";
 
-export const NAMESPACE = "sophia-infra";
+export type { ConfigProblem } from "./problem";
+export type { StackConfig } from "./stack-config";
+
 const DOCS = "docs/config.md";
 
 /** The engine's view of config: flat `namespace:key` strings plus which keys are secret. */
@@ -19,17 +27,14 @@ export interface RawConfig {
   readonly secretKeys: ReadonlySet<string>;
 }
 
-export interface ConfigProblem {
-  /** `namespace:key` plus the path inside the value, e.g. `sophia-infra:postgres.instances`. */
-  readonly path: string;
-  readonly message: string;
-  readonly fix: string;
-}
-
 export interface ParsedConfig {
   readonly settings: Settings;
-  /** Secret values by full key, plaintext here; `loadConfig` wraps them as Pulumi secrets. */
-  readonly secrets: Readonly<Record<string, string>>;
+  /** Secret values by name, plaintext here; `loadConfig` wraps them as Pulumi secrets. */
+  readonly secrets: SecretValues<string>;
+  /** `mcpSecrets` parsed (once), plaintext here. */
+  readonly mcpSecrets?: McpSecretValues;
+  /** The resolved MCP catalog (empty unless `mcp.mode` is create). */
+  readonly mcpCatalog: readonly McpServer[];
 }
 
 export type ParseResult = { ok: true; config: ParsedConfig } | { ok: false; problems: ConfigProblem[] };
@@ -44,8 +49,9 @@ const stringKeys = new Set<SettingsKey>(["environment", "domain"]);
 export function parseConfig(raw: RawConfig): ParseResult {
   const problems: ConfigProblem[] = [];
   const sections: Record<string, unknown> = {};
-  const secrets: Record<string, string> = {};
-  const known = [...settingKeys.map((k) => `${NAMESPACE}:${k}`), ...SECRETS.map((s) => s.key), ...PROVIDER_SETTINGS];
+  const secrets: { -readonly [K in SecretName]?: string } = {};
+  let mcpSecrets: McpSecretValues | undefined;
+  const known = [...settingKeys.map(configKey), ...SECRETS.map((s) => s.key), ...PROVIDER_SETTINGS];
 
   for (const [fullKey, value] of Object.entries(raw.values)) {
     const secret = secretByKey.get(fullKey);
@@ -58,14 +64,18 @@ export function parseConfig(raw: RawConfig): ParseResult {
         });
         continue;
       }
-      const shapeProblem = checkSecretShape(secret, value);
-      if (shapeProblem) problems.push(shapeProblem);
-      else secrets[fullKey] = value;
+      const checked = checkSecretShape(secret, value);
+      if ("problem" in checked) {
+        problems.push(checked.problem);
+        continue;
+      }
+      secrets[secret.name] = value;
+      if (secret.name === "mcpSecrets") mcpSecrets = checked.json as McpSecretValues;
       continue;
     }
     if (PROVIDER_SETTINGS.includes(fullKey)) continue;
     const [ns, key] = splitKey(fullKey);
-    if (ns !== NAMESPACE || !settingKeys.includes(key as SettingsKey)) {
+    if (ns !== CONFIG_NAMESPACE || !settingKeys.includes(key as SettingsKey)) {
       const guess = closest(fullKey, known);
       problems.push({
         path: fullKey,
@@ -102,15 +112,17 @@ export function parseConfig(raw: RawConfig): ParseResult {
   // secrets can be checked against every section that did parse.
   const parsed: Partial<Record<SettingsKey, unknown>> = {};
   for (const key of settingKeys) {
-    if (problems.some((p) => p.path === `${NAMESPACE}:${key}`)) continue;
+    if (problems.some((p) => p.path === configKey(key))) continue;
     const result = settingsSchema.shape[key].safeParse(sections[key]);
     if (result.success) parsed[key] = result.data;
     else problems.push(...result.error.issues.map((issue) => toProblem(key, issue, sections[key])));
   }
   const partial = parsed as PartialSettings;
+  // Resolved once: the secrets' requirements, the rules and the MCP layer all read this catalog.
+  const mcpCatalog = partial.mcp?.mode === "create" ? resolveCatalog(partial.mcp) : [];
 
   for (const spec of SECRETS) {
-    const reason = spec.requiredWhen(partial);
+    const reason = spec.requiredWhen(partial, { mcpCatalog });
     if (reason && !(spec.key in raw.values)) {
       problems.push({
         path: spec.key,
@@ -120,9 +132,10 @@ export function parseConfig(raw: RawConfig): ParseResult {
     }
   }
 
-  if (problems.length === 0) problems.push(...crossChecks(parsed as Settings, secrets));
+  const derived = { mcpCatalog, ...(mcpSecrets ? { mcpSecrets } : {}) };
+  if (problems.length === 0) problems.push(...crossChecks(parsed as Settings, secrets, derived));
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { settings: parsed as Settings, secrets } };
+  return { ok: true, config: { settings: parsed as Settings, secrets, ...derived } };
 }
 
 function splitKey(fullKey: string): [string, string] {
@@ -130,29 +143,39 @@ function splitKey(fullKey: string): [string, string] {
   return i < 0 ? ["", fullKey] : [fullKey.slice(0, i), fullKey.slice(i + 1)];
 }
 
-function checkSecretShape(spec: SecretSpec, value: string): ConfigProblem | undefined {
+/** A secret's value checked against its shape: the problem, or the value (parsed when it is JSON). */
+function checkSecretShape(spec: SecretSpec, value: string): { problem: ConfigProblem } | { json?: unknown } {
   if (value.trim() === "") {
-    return { path: spec.key, message: "is empty", fix: `set a value: pulumi config set --secret ${spec.key} <value>` };
+    return {
+      problem: {
+        path: spec.key,
+        message: "is empty",
+        fix: `set a value: pulumi config set --secret ${spec.key} <value>`,
+      },
+    };
   }
   if (spec.shape === "stringMapMap") {
-    let ok = false;
+    let json: unknown;
     try {
-      const v = JSON.parse(value) as unknown;
-      ok =
-        isRecord(v) &&
-        Object.values(v).every((m) => isRecord(m) && Object.values(m).every((s) => typeof s === "string"));
+      json = JSON.parse(value) as unknown;
     } catch {
-      ok = false;
+      json = undefined;
     }
+    const ok =
+      isRecord(json) &&
+      Object.values(json).every((m) => isRecord(m) && Object.values(m).every((s) => typeof s === "string"));
     if (!ok) {
       return {
-        path: spec.key,
-        message: "must be a map of server name to a map of ENV_VAR to string",
-        fix: "e.g. { github: { GITHUB_TOKEN: { secure: ... } } } in the stack file or ESC",
+        problem: {
+          path: spec.key,
+          message: "must be a map of server name to a map of ENV_VAR to string",
+          fix: "e.g. { github: { GITHUB_TOKEN: { secure: ... } } } in the stack file or ESC",
+        },
       };
     }
+    return { json };
   }
-  return undefined;
+  return {};
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -161,7 +184,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Turns one zod issue into a problem with the config path and a concrete fix. */
 function toProblem(key: SettingsKey, issue: z.core.$ZodIssue, sectionValue: unknown): ConfigProblem {
-  const base = `${NAMESPACE}:${key}`;
+  const base = configKey(key);
   const path = issue.path.length > 0 ? `${base}.${issue.path.map(String).join(".")}` : base;
   const anchor = `${DOCS}#${key.toLowerCase()}`;
   switch (issue.code) {
@@ -315,16 +338,6 @@ export function formatProblems(stack: string, problems: readonly ConfigProblem[]
   );
 }
 
-/** The validated config with every credential wrapped as a Pulumi secret. */
-export interface StackConfig {
-  readonly stack: string;
-  readonly settings: Settings;
-  /** The secret for `key` (full key), or undefined when it is not set. */
-  secret(key: string): pulumi.Output<string> | undefined;
-  /** The secret for `key`; only call it where `requiredWhen` guarantees it is set. */
-  requireSecret(key: string): pulumi.Output<string>;
-}
-
 /** Reads the engine's config for this run. */
 export function readRawConfig(): RawConfig {
   const values = pulumi.runtime.allConfig();
@@ -336,15 +349,19 @@ export function readRawConfig(): RawConfig {
 export function loadConfig(raw: RawConfig = readRawConfig(), stack: string = pulumi.getStack()): StackConfig {
   const result = parseConfig(raw);
   if (!result.ok) throw new pulumi.RunError(formatProblems(stack, result.problems));
-  const { settings, secrets } = result.config;
-  const wrapped = new Map(Object.entries(secrets).map(([k, v]) => [k, pulumi.secret(v)]));
+  const { settings, secrets, mcpSecrets, mcpCatalog } = result.config;
+  const wrapped: SecretValues<pulumi.Output<string>> = Object.fromEntries(
+    Object.entries(secrets).map(([name, value]) => [name, pulumi.secret(value)]),
+  );
   return {
     stack,
     settings,
-    secret: (key) => wrapped.get(key),
-    requireSecret: (key) => {
-      const s = wrapped.get(key);
-      if (!s) throw new pulumi.RunError(`internal: secret ${key} was required but not validated as present`);
+    secrets: wrapped,
+    ...(mcpSecrets ? { mcpSecrets: pulumi.secret(mcpSecrets) } : {}),
+    mcpCatalog,
+    requireSecret: (name) => {
+      const s = wrapped[name];
+      if (!s) throw new pulumi.RunError(`internal: secret ${name} was required but not validated as present`);
       return s;
     },
   };

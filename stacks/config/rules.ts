@@ -10,16 +10,23 @@ import { hostName, PUBLIC_HOSTS } from "../../components/ingress/ingress-objects
 import { validateLambdaMachine } from "../../components/lambda/lambda-node";
 import { CHARTS, mirrorEntry, type ChartPin } from "../../components/charts/chart-release";
 import { validateClusterNodes } from "../../components/cluster/k3s-config";
-import { resolveCatalog } from "../../components/mcp/catalog";
+import type { McpSecretValues, McpServer } from "../../components/mcp/catalog";
+import { WORKLOAD_CLASSES } from "../../components/placement/classes";
 import { PASSWORD_FORBIDDEN } from "../../components/redis/redis-config";
 import { clusterShape } from "../cluster-nodes";
 import { validateReplication } from "../../components/weaviate/replication";
 import { PROJECT_ROOT } from "../local-files";
 import { weaviateReplication } from "../weaviate";
-import type { ConfigProblem } from "./load";
-import { WORKLOAD_CLASSES, type Settings } from "./schema";
+import { configKey } from "./keys";
+import type { ConfigProblem } from "./problem";
+import type { Settings } from "./schema";
+import type { SecretValues } from "./stack-config";
 
-const ns = "sophia-infra";
+/** What the loader parsed or resolved once, for the rules that read it. */
+export interface CheckedDerived {
+  readonly mcpCatalog: readonly McpServer[];
+  readonly mcpSecrets?: McpSecretValues;
+}
 
 /** The `version` of a Chart.yaml. */
 function chartYamlVersion(file: string): string | undefined {
@@ -27,9 +34,9 @@ function chartYamlVersion(file: string): string | undefined {
   return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
 }
 
-export function crossChecks(s: Settings, secrets: Readonly<Record<string, string>>): ConfigProblem[] {
+export function crossChecks(s: Settings, secrets: SecretValues<string>, derived: CheckedDerived): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const add = (path: string, message: string, fix: string) => problems.push({ path: `${ns}:${path}`, message, fix });
+  const add = (path: string, message: string, fix: string) => problems.push({ path: configKey(path), message, fix });
 
   if (s.kubernetes.target === "cluster" && s.cluster.mode !== "k3s") {
     add(
@@ -127,7 +134,7 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
       );
     }
   }
-  const redisPassword = secrets[`${ns}:redisPassword`];
+  const redisPassword = secrets.redisPassword;
   if (s.redis.mode === "create" && redisPassword !== undefined && PASSWORD_FORBIDDEN.test(redisPassword)) {
     add(
       "redisPassword",
@@ -172,7 +179,7 @@ export function crossChecks(s: Settings, secrets: Readonly<Record<string, string
     add("backend.minReplicas", "is greater than backend.maxReplicas", "make minReplicas <= maxReplicas");
   }
   if (s.mcp.mode === "create") {
-    problems.push(...mcpCatalogChecks(s, secrets));
+    problems.push(...mcpCatalogChecks(s, derived));
   }
   const frontend = frontendSpecOf(s);
   if (frontend) {
@@ -205,9 +212,9 @@ export function enabledCharts(s: Settings): ChartPin[] {
 }
 
 /** The MCP catalog: unique names and ports, sane replica bounds, declared secrets provided, placeable. */
-function mcpCatalogChecks(s: Settings, secrets: Readonly<Record<string, string>>): ConfigProblem[] {
+function mcpCatalogChecks(s: Settings, derived: CheckedDerived): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const add = (path: string, message: string, fix: string) => problems.push({ path: `${ns}:${path}`, message, fix });
+  const add = (path: string, message: string, fix: string) => problems.push({ path: configKey(path), message, fix });
   const entries = s.mcp.servers ?? [];
   const firstIndex = new Map<string, number>();
   entries.forEach((e, i) => {
@@ -227,11 +234,9 @@ function mcpCatalogChecks(s: Settings, secrets: Readonly<Record<string, string>>
     const i = firstIndex.get(name);
     return i === undefined ? `mcp.servers (default entry ${name})` : `mcp.servers.${i}`;
   };
-  const catalog = resolveCatalog(s.mcp);
+  const catalog = derived.mcpCatalog;
   const byPort = new Map<number, string>();
-  const provided = secrets[`${ns}:mcpSecrets`]
-    ? (JSON.parse(secrets[`${ns}:mcpSecrets`]!) as Record<string, Record<string, string>>)
-    : {};
+  const provided = derived.mcpSecrets ?? {};
   const nodeClasses = s.cluster.mode === "k3s" ? new Set(s.cluster.nodes.map((n) => n.class)) : undefined;
   for (const server of catalog) {
     const other = byPort.get(server.port);

@@ -11,18 +11,23 @@
 import { z } from "zod";
 
 import { VERCEL_TARGETS } from "../../components/frontend/frontend-spec";
+import type { McpServerEntry } from "../../components/mcp/catalog";
+import {
+  NODE_CLASSES,
+  WORKLOAD_CLASSES,
+  type NodeClass,
+  type PlacementTable,
+  type WorkloadClass,
+} from "../../components/placement/classes";
 import { validateRestore, type PostgresRestore } from "../../components/postgres/restore";
 import { LAMBDA_API_URL } from "../../components/lambda/client";
+import type { Expect, SameShape } from "./same-shape";
 
-/** GPU node classes from the spec, with their Lambda Cloud instance types and hourly rates. */
-export const NODE_CLASSES = ["gh200", "a100", "a6000", "rtx6000"] as const;
+/** GPU node classes (components/placement owns the list). */
 export const nodeClass = z.enum(NODE_CLASSES);
-export type NodeClass = z.infer<typeof nodeClass>;
 
-/** Workload classes of the spec's placement table. */
-export const WORKLOAD_CLASSES = ["inference", "batch", "realtime", "mcp"] as const;
+/** Workload classes of the spec's placement table (components/placement owns the list). */
 export const workloadClass = z.enum(WORKLOAD_CLASSES);
-export type WorkloadClass = z.infer<typeof workloadClass>;
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const hostname = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -418,7 +423,6 @@ const mcpServer = z.strictObject({
     .optional()
     .describe("Path of the Prometheus metrics the server serves on its port (default: none, not scraped)."),
 });
-export type McpServerConfig = z.infer<typeof mcpServer>;
 
 const mcp = z
   .strictObject({
@@ -593,3 +597,14 @@ export const settingsSchema = z.strictObject({
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/**
+ * Compile-time checks: what zod parses is exactly the type the component declares, so a field added
+ * on one side only fails `pnpm typecheck`.
+ */
+export type SchemaMatchesComponents = [
+  Expect<SameShape<z.infer<typeof nodeClass>, NodeClass>>,
+  Expect<SameShape<z.infer<typeof workloadClass>, WorkloadClass>>,
+  Expect<SameShape<z.infer<typeof placement>, PlacementTable>>,
+  Expect<SameShape<z.infer<typeof mcpServer>, McpServerEntry>>,
+];

@@ -3,33 +3,38 @@
  * (`pulumi config set --secret`, or `fn::secret` in the stack's ESC environment). `requiredWhen`
  * says, from the (partly) parsed settings, why a secret is needed; `undefined` means it is optional.
  */
-import { resolveCatalog } from "../../components/mcp/catalog";
+import type { McpServer } from "../../components/mcp/catalog";
+import { configKey } from "./keys";
 import type { Settings } from "./schema";
 
 /** Settings whose sections may be missing because they failed to parse. */
 export type PartialSettings = { readonly [K in keyof Settings]?: Settings[K] };
 
-export interface SecretSpec {
-  /** Full config key, `namespace:name`. */
-  readonly key: string;
+/** What the loader derives from the settings once, for the rules that need it. */
+export interface Derived {
+  /** The resolved MCP catalog (empty unless `mcp.mode` is create and the section parsed). */
+  readonly mcpCatalog: readonly McpServer[];
+}
+
+interface SecretDeclaration {
+  /** Key within the config namespace, e.g. `redisPassword`. */
+  readonly name: string;
   readonly description: string;
   /** `string` or a JSON object of string maps (`mcpSecrets`). */
   readonly shape: "string" | "stringMapMap";
   /** Why the secret is required for these settings, or undefined when it is not. */
-  readonly requiredWhen: (s: PartialSettings) => string | undefined;
+  readonly requiredWhen: (s: PartialSettings, derived: Derived) => string | undefined;
 }
 
-const ns = "sophia-infra";
-
-export const SECRETS: readonly SecretSpec[] = [
+const DECLARED = [
   {
-    key: `${ns}:sshPrivateKey`,
+    name: "sshPrivateKey",
     description: "OpenSSH private key for the cluster nodes' SSH user.",
     shape: "string",
     requiredWhen: (s) => (s.cluster?.mode === "k3s" ? "cluster.mode is k3s" : undefined),
   },
   {
-    key: `${ns}:lambdaApiKey`,
+    name: "lambdaApiKey",
     description: "Lambda Cloud API key (launching and terminating instances).",
     shape: "string",
     requiredWhen: (s) =>
@@ -38,102 +43,118 @@ export const SECRETS: readonly SecretSpec[] = [
         : undefined,
   },
   {
-    key: `${ns}:kubeconfig`,
+    name: "kubeconfig",
     description: "Kubeconfig of an existing cluster.",
     shape: "string",
     requiredWhen: (s) => (s.kubernetes?.target === "kubeconfig" ? "kubernetes.target is kubeconfig" : undefined),
   },
   {
-    key: `${ns}:postgresPassword`,
+    name: "postgresPassword",
     description: "Password of the Postgres application role (the backend's DATABASE_URL is built from it).",
     shape: "string",
     requiredWhen: (s) => (s.postgres?.mode === "create" ? "postgres.mode is create" : undefined),
   },
   {
-    key: `${ns}:postgresBackupAccessKeyId`,
+    name: "postgresBackupAccessKeyId",
     description: "Access key id for the Postgres backup bucket.",
     shape: "string",
     requiredWhen: (s) =>
       s.postgres?.mode === "create" && s.postgres.backup.mode === "s3" ? "postgres.backup.mode is s3" : undefined,
   },
   {
-    key: `${ns}:postgresBackupSecretAccessKey`,
+    name: "postgresBackupSecretAccessKey",
     description: "Secret access key for the Postgres backup bucket.",
     shape: "string",
     requiredWhen: (s) =>
       s.postgres?.mode === "create" && s.postgres.backup.mode === "s3" ? "postgres.backup.mode is s3" : undefined,
   },
   {
-    key: `${ns}:redisPassword`,
+    name: "redisPassword",
     description: "Password of Redis and its sentinels (no quotes, backslashes, % or whitespace).",
     shape: "string",
     requiredWhen: (s) => (s.redis?.mode === "create" ? "redis.mode is create" : undefined),
   },
   {
-    key: `${ns}:grafanaAdminPassword`,
+    name: "grafanaAdminPassword",
     description: "Grafana admin password.",
     shape: "string",
     requiredWhen: (s) => (s.monitoring?.mode === "create" ? "monitoring.mode is create" : undefined),
   },
   {
-    key: `${ns}:slackWebhookUrl`,
+    name: "slackWebhookUrl",
     description: "Slack incoming-webhook URL for AlertManager.",
     shape: "string",
     requiredWhen: (s) => (s.monitoring?.mode === "create" ? "monitoring.mode is create" : undefined),
   },
   {
-    key: `${ns}:pagerdutyRoutingKey`,
+    name: "pagerdutyRoutingKey",
     description: "PagerDuty Events v2 routing key.",
     shape: "string",
     requiredWhen: (s) =>
       s.monitoring?.mode === "create" && s.monitoring.pagerduty ? "monitoring.pagerduty is true" : undefined,
   },
   {
-    key: `${ns}:weaviateApiKey`,
+    name: "weaviateApiKey",
     description: "Weaviate Cloud API key.",
     shape: "string",
     requiredWhen: (s) => (s.weaviate?.mode === "cloud" ? "weaviate.mode is cloud" : undefined),
   },
   {
-    key: `${ns}:openaiApiKey`,
+    name: "openaiApiKey",
     description: "OpenAI key sent to Weaviate for text2vec-openai (optional: vectorizing at query time).",
     shape: "string",
     requiredWhen: () => undefined,
   },
   {
-    key: `${ns}:anthropicApiKey`,
+    name: "anthropicApiKey",
     description: "Anthropic key sent to Weaviate for generative-anthropic (optional).",
     shape: "string",
     requiredWhen: () => undefined,
   },
   {
-    key: `${ns}:mcpGatewayToken`,
+    name: "mcpGatewayToken",
     description: "Bearer token the MCP gateway requires.",
     shape: "string",
     requiredWhen: (s) => (s.mcp?.mode === "create" ? "mcp.mode is create" : undefined),
   },
   {
-    key: `${ns}:mcpSecrets`,
+    name: "mcpSecrets",
     description: "Per-server credentials: `{ <server>: { <ENV_VAR>: <value> } }`.",
     shape: "stringMapMap",
-    requiredWhen: (s) =>
-      s.mcp?.mode === "create" && resolveCatalog(s.mcp).some((srv) => srv.secrets.length > 0)
+    requiredWhen: (_s, derived) =>
+      derived.mcpCatalog.some((srv) => srv.secrets.length > 0)
         ? "an MCP server of the catalog reads secrets"
         : undefined,
   },
   {
-    key: `${ns}:vercelApiToken`,
+    name: "vercelApiToken",
     description: "Vercel API token for the frontend's provider.",
     shape: "string",
     requiredWhen: (s) => (s.frontend?.mode === "vercel" ? "frontend.mode is vercel" : undefined),
   },
   {
-    key: `${ns}:vercelTeam`,
+    name: "vercelTeam",
     description: "Vercel team (slug or ID) owning the frontend's project.",
     shape: "string",
     requiredWhen: (s) => (s.frontend?.mode === "vercel" ? "frontend.mode is vercel" : undefined),
   },
-];
+] as const satisfies readonly SecretDeclaration[];
+
+/** A credential's name (its key within the namespace): the typed handle the layers use. */
+export type SecretName = (typeof DECLARED)[number]["name"];
+
+export interface SecretSpec extends SecretDeclaration {
+  readonly name: SecretName;
+  /** Full config key, `namespace:name`. */
+  readonly key: string;
+}
+
+export const SECRETS: readonly SecretSpec[] = DECLARED.map((d) => ({ ...d, key: configKey(d.name) }));
+
+/** The full config key of a credential (for messages that tell the user which key to set). */
+export function secretKey(name: SecretName): string {
+  return configKey(name);
+}
 
 /**
  * Non-secret keys in provider namespaces that the program accepts. None: the Vercel provider is

@@ -7,7 +7,8 @@
 import { z } from "zod";
 
 import { LAMBDA_NODE_CLASSES } from "../../components/lambda/lambda-node";
-import { NODE_CLASSES, type NodeClass, type Settings } from "../config/schema";
+import { NODE_CLASSES, type NodeClass } from "../../components/placement/classes";
+import type { Settings } from "../config/schema";
 
 /** Version 2: `dnsRecords` entries gained `target` and `needs` (and CNAME records); `frontendUrls` is new. */
 export const OUTPUTS_CONTRACT_VERSION = 2;

@@ -73,14 +73,8 @@ export class PulumiWorkspace {
     this.project = join(this.dir, "project");
     mkdirSync(this.project);
     mkdirSync(join(this.dir, "state"));
-    const source = opts.projectSource ?? repoRoot;
     prebuild();
-    for (const entry of readdirSync(source)) {
-      if (/^Pulumi\..+\.yaml$/.test(entry) || entry === ".sophia" || entry === ".git") continue;
-      symlinkSync(join(source, entry), join(this.project, entry));
-    }
-    // A test program elsewhere in the repo runs with the repo's dependencies.
-    if (source !== repoRoot) symlinkSync(join(repoRoot, "node_modules"), join(this.project, "node_modules"));
+    this.linkProject(opts.projectSource ?? repoRoot);
     const env: Record<string, string> = {
       ...baseEnv,
       PULUMI_BACKEND_URL: `file://${this.dir}/state`,
@@ -93,6 +87,24 @@ export class PulumiWorkspace {
     if (opts.passphrase !== undefined) env["PULUMI_CONFIG_PASSPHRASE"] = opts.passphrase;
     else env["PULUMI_CONFIG_PASSPHRASE_FILE"] = opts.passphraseFile ?? DEV_PASSPHRASE_FILE;
     this.env = env;
+  }
+
+  /**
+   * Points the project at the program in `source`: every entry of it is linked, except stack files
+   * (the workspace's own) and its build; the links of a previous source are removed first, so the
+   * same stacks and state can be run by another program (test/integration/architecture-state.test.ts).
+   */
+  linkProject(source: string): void {
+    for (const entry of readdirSync(this.project, { withFileTypes: true })) {
+      if (entry.isSymbolicLink()) rmSync(join(this.project, entry.name));
+    }
+    for (const entry of readdirSync(source)) {
+      if (/^Pulumi\..+\.yaml$/.test(entry) || entry === ".sophia" || entry === ".git") continue;
+      if (entry === "node_modules" && source !== repoRoot) continue;
+      symlinkSync(join(source, entry), join(this.project, entry));
+    }
+    // A test program elsewhere runs with the repo's dependencies.
+    if (source !== repoRoot) symlinkSync(join(repoRoot, "node_modules"), join(this.project, "node_modules"));
   }
 
   pulumi(args: string[], opts: { env?: Record<string, string> } = {}): RunResult {

@@ -3,59 +3,19 @@
  * ts-node; this proves the switch changed nothing the engine sees. In one workspace (same config,
  * same paths) production and dev are previewed with the build, then with `stacks/index.ts`
  * transpiled on the fly as before: every step (URN, type, operation, inputs, parent, provider,
- * dependencies) must be the same. One input is compared by its shape only: a dynamic resource's
- * `__provider`, the provider's code as the SDK serialized it from the loaded JavaScript, whose text
- * (helper functions, numeric literals) differs between ts-node's in-memory output and the build; the
- * dynamic provider never diffs on it (our `diff` decides, pulumi's dynamic-provider host says so).
+ * dependencies) must be the same (test/harness/graph.ts: a dynamic provider's serialized code is
+ * compared by its shape).
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import {
-  parseJson,
-  prepareDevStack,
-  prepareEscStack,
-  PulumiWorkspace,
-  runFromSources,
-  toolchainEnv,
-  type PreviewJson,
-} from "../harness/pulumi";
+import { expectSameGraph, previewGraph } from "../harness/graph";
+import { prepareDevStack, prepareEscStack, PulumiWorkspace, runFromSources, toolchainEnv } from "../harness/pulumi";
 
 let env: Record<string, string>;
 beforeAll(() => {
   env = toolchainEnv();
 });
-
-/** A dynamic provider's serialized code, reduced to the methods it defines. */
-function providerShape(code: unknown): string {
-  const methods = /var __provider = \{([^}]*)\}/.exec(String(code))?.[1] ?? "";
-  return `provider with ${methods.replace(/: __f\d+/g, "")}`;
-}
-
-/** The graph as the engine has it, keyed by URN. */
-async function graph(ws: PulumiWorkspace, stack: string): Promise<Map<string, unknown>> {
-  // Not blocking the event loop: the test worker keeps answering its runner meanwhile.
-  const r = await ws.run(["preview", "--stack", stack, "--json"]);
-  const preview = parseJson<PreviewJson>(r);
-  expect(r.code, JSON.stringify(preview.diagnostics)).toBe(0);
-  return new Map(
-    (preview.steps ?? []).map((s) => [
-      s.urn,
-      {
-        op: s.op,
-        type: s.newState?.type,
-        parent: s.newState?.parent,
-        provider: s.newState?.provider,
-        // The order of dependencies follows which input resolved first: not part of the graph.
-        dependencies: [...(s.newState?.dependencies ?? [])].sort(),
-        inputs:
-          s.newState?.inputs && "__provider" in s.newState.inputs
-            ? { ...s.newState.inputs, __provider: providerShape(s.newState.inputs["__provider"]) }
-            : s.newState?.inputs,
-      },
-    ]),
-  );
-}
 
 const stacks: {
   stack: string;
@@ -94,12 +54,11 @@ describe.each(stacks)(
     afterAll(() => ws?.cleanup());
 
     it("same steps, types, inputs and dependencies", async () => {
-      const built = await graph(ws, stack);
+      const built = await previewGraph(ws, stack);
       runFromSources(ws);
-      const transpiled = await graph(ws, stack);
+      const transpiled = await previewGraph(ws, stack);
       expect(built.size).toBeGreaterThanOrEqual(minimum);
-      expect([...built.keys()].sort()).toEqual([...transpiled.keys()].sort());
-      for (const [urn, step] of built) expect(step, urn).toEqual(transpiled.get(urn));
+      expectSameGraph(built, transpiled);
       // The shape check above must see a provider where there is one (production's Weaviate collections).
       const providers = [...built.values()].filter((s) => JSON.stringify(s).includes("provider with check"));
       if (stack === "production") expect(providers.length).toBeGreaterThan(0);

@@ -110,6 +110,9 @@ describe("delivery workflows", () => {
     expect(Object.keys(w.on)).toContain("pull_request");
     expect(runs(w)).toEqual([".ci/run"]);
     expect(readFileSync(join(repoRoot, ".ci", "run"), "utf8")).toContain("exec bash scripts/test.sh");
+    // The whole history: architecture-state.test.ts runs the program at a baseline commit.
+    const checkout = w.jobs["test"]!.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkout?.with).toEqual({ "fetch-depth": 0 });
   });
 
   it("scan the whole history for secrets", () => {

@@ -26,7 +26,7 @@ const of = (type: string) => registered.filter((r) => r.type === type);
 const byName = (name: string) => registered.find((r) => r.name === name && r.type.startsWith("kubernetes:"));
 
 describe("MCP servers", () => {
-  const catalog = resolveCatalog({ mode: "create", tag: "1.0.0" });
+  const catalog = resolveCatalog({ tag: "1.0.0" });
 
   it("are the spec's 16, each with exactly its objects", () => {
     expect(SPEC_SERVER_NAMES).toHaveLength(16);
@@ -228,7 +228,6 @@ describe("placement, end to end", () => {
 describe("a 17th server is one catalog entry", () => {
   it("adds its objects and nothing else changes", () => {
     const catalog = resolveCatalog({
-      mode: "create",
       tag: "1.0.0",
       servers: [{ name: "jira", port: 9016, secrets: ["JIRA_TOKEN"], egress: [{ cidr: "0.0.0.0/0", port: 443 }] }],
     });
@@ -242,6 +241,6 @@ describe("a 17th server is one catalog entry", () => {
       maxReplicas: 5,
       workloadClass: "mcp",
     });
-    expect(catalog.slice(0, 16)).toEqual(resolveCatalog({ mode: "create", tag: "1.0.0" }));
+    expect(catalog.slice(0, 16)).toEqual(resolveCatalog({ tag: "1.0.0" }));
   });
 });

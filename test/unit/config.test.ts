@@ -58,10 +58,10 @@ describe("the committed stack files", () => {
     expect(s.weaviate.mode).not.toBe("cloud");
     expect(s.frontend.mode).toBe("skip");
     expect(Object.keys(result.config.secrets).sort()).toEqual([
-      "sophia-infra:mcpGatewayToken",
-      "sophia-infra:mcpSecrets",
-      "sophia-infra:postgresPassword",
-      "sophia-infra:redisPassword",
+      "mcpGatewayToken",
+      "mcpSecrets",
+      "postgresPassword",
+      "redisPassword",
     ]);
   });
 
@@ -354,10 +354,7 @@ describe("cross-field rules", () => {
 /** Every secret the default MCP catalog reads, with placeholder values. */
 function allMcpSecrets(): Record<string, Record<string, string>> {
   return Object.fromEntries(
-    resolveCatalog({ mode: "create", tag: "1.0.0" }).map((m) => [
-      m.name,
-      Object.fromEntries(m.secrets.map((v) => [v, "x"])),
-    ]),
+    resolveCatalog({ tag: "1.0.0" }).map((m) => [m.name, Object.fromEntries(m.secrets.map((v) => [v, "x"]))]),
   );
 }
 

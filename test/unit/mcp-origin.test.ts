@@ -17,7 +17,7 @@ import {
 } from "../../components/mcp";
 
 const domain = "sophia-intel.ai";
-const server = resolveCatalog({ mode: "create", tag: "1.0.0" }).find((s) => s.name === "github")!;
+const server = resolveCatalog({ tag: "1.0.0" }).find((s) => s.name === "github")!;
 const route = httpRouteSpec(server, domain, { name: "sophia", namespace: "ingress" });
 
 type HeaderMatch = { type: string; name: string; value: string };

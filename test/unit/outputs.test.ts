@@ -11,7 +11,17 @@ import {
   StackOutputsError,
 } from "../../stacks/outputs";
 import type { Settings } from "../../stacks/config/schema";
+import type { Expect, SameShape } from "../../stacks/config/same-shape";
+// Type-only: loading the module would run the program.
+import type * as program from "../../stacks/index";
+import type { StackOutputs } from "../../stacks/outputs";
 import { repoRoot } from "../harness/stack-config";
+
+/**
+ * Compile-time (`pnpm typecheck`): the program's module exports exactly the contract's outputs;
+ * stacks/index.ts checks each one's type.
+ */
+export type ProgramExportsAreTheContract = Expect<SameShape<keyof typeof program, keyof StackOutputs>>;
 
 /** A valid set of outputs, as `pulumi stack output --json --show-secrets` prints them. */
 const outputs = {

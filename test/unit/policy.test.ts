@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { NODE_CLASSES } from "../../stacks/config/schema";
+import { NODE_CLASSES } from "../../components/placement";
 import { namespacePlan } from "../../components/platform/namespace-plan";
 import { NODE_CLASS_TAINT as PLACEMENT_TAINT } from "../../components/placement";
 import type { Resource } from "../../policy/kubernetes";

@@ -19,7 +19,6 @@ describe("workload metrics", () => {
 
   it("an MCP server's catalog entry can declare its metrics path; the others are not scraped", () => {
     const catalog = resolveCatalog({
-      mode: "create",
       tag: "1.0.0",
       servers: [{ name: "github", metricsPath: "/prom" }],
     });
