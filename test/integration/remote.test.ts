@@ -302,44 +302,55 @@ describe("RemoteCommand and CopyToRemote against real sshd", () => {
     transcript.push(await ws.run(["stack", "export"]));
   });
 
-  it("copies a binary file byte for byte; a bundle rewrites only its changed files", async () => {
+  it("copies a binary file byte for byte (every byte value, invalid UTF-8), without its content in the state", async () => {
     const local = join(ws.dir, "k3s-like.bin");
     writeFileSync(local, BINARY);
     const localSha = createHash("sha256").update(BINARY).digest("hex");
-    const remoteSha = async (path: string) => (await a.exec(`sha256sum ${path}`)).stdout.split(" ")[0];
     copies["bin"] = { host: "a", localPath: local, remotePath: "/etc/rancher/bin/k3s", mode: "0755" };
-    copies["bundle"] = {
-      host: "a",
-      remotePath: "/etc/rancher/stage",
-      files: {
-        "run.sh": { content: "echo one\n", mode: "0755" },
-        "release/k3s": { localPath: local, mode: "0700" },
-      },
-    };
-    let r = await up();
+    const r = await up();
     expect(r.code, text(r)).toBe(0);
-    expect(r.stdout).toMatch(/\+ 2 created/);
-    expect(await remoteSha("/etc/rancher/bin/k3s")).toBe(localSha);
+    expect(r.stdout).toMatch(/\+ 1 created/);
+    expect((await a.exec("sha256sum /etc/rancher/bin/k3s")).stdout.split(" ")[0]).toBe(localSha);
     expect(readFileSync(a.path("/etc/rancher/bin/k3s")).equals(BINARY)).toBe(true);
     expect(statSync(a.path("/etc/rancher/bin/k3s")).mode & 0o777).toBe(0o755);
     expect((await outputs()).sha256["bin"]).toBe(localSha);
-    expect(await remoteSha("/etc/rancher/stage/release/k3s")).toBe(localSha);
-    expect(statSync(a.path("/etc/rancher/stage/release/k3s")).mode & 0o777).toBe(0o700);
-    expect(await readFile(a.path("/etc/rancher/stage/run.sh"), "utf8")).toBe("echo one\n");
     const state = await ws.run(["stack", "export"]);
     transcript.push(state);
     expect(state.stdout).not.toContain("BINARY-MARKER");
+  });
+
+  it("a bundle writes its files over one connection; an update rewrites only the changed ones", async () => {
+    const local = join(ws.dir, "k3s-like.bin");
+    const localSha = createHash("sha256").update(BINARY).digest("hex");
+    const bundle = (script: string) => ({
+      host: "a",
+      remotePath: "/etc/rancher/stage",
+      files: {
+        "run.sh": { content: script, mode: "0755" },
+        "release/k3s": { localPath: local, mode: "0700" },
+      },
+    });
+    const logins = () =>
+      a
+        .sshdLog()
+        .split("\n")
+        .filter((l) => l.includes("Accepted publickey")).length;
+    const before = logins();
+    copies["bundle"] = bundle("echo one\n");
+    let r = await up();
+    expect(r.code, text(r)).toBe(0);
+    expect(r.stdout).toMatch(/\+ 1 created/);
+    // Nothing else on this host changed: one login wrote both files.
+    expect(logins() - before).toBe(1);
+    expect((await a.exec("sha256sum /etc/rancher/stage/release/k3s")).stdout.split(" ")[0]).toBe(localSha);
+    expect(statSync(a.path("/etc/rancher/stage/release/k3s")).mode & 0o777).toBe(0o700);
+    expect(await readFile(a.path("/etc/rancher/stage/run.sh"), "utf8")).toBe("echo one\n");
+    expect(statSync(a.path("/etc/rancher/stage/run.sh")).mode & 0o777).toBe(0o755);
 
     // Atomic writes rename a new file into place: an unchanged file keeps its inode.
     const inode = (p: string) => statSync(a.path(p)).ino;
     const [binaryInode, scriptInode] = [inode("/etc/rancher/stage/release/k3s"), inode("/etc/rancher/stage/run.sh")];
-    copies["bundle"] = {
-      ...copies["bundle"],
-      files: {
-        "run.sh": { content: "echo two\n", mode: "0755" },
-        "release/k3s": { localPath: local, mode: "0700" },
-      },
-    };
+    copies["bundle"] = bundle("echo two\n");
     r = await up();
     expect(r.code, text(r)).toBe(0);
     expect(r.stdout).toMatch(/~ 1 updated/);
