@@ -361,16 +361,7 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
     // staging's machines are launched from Lambda Cloud, where k3s is not wired yet.
     const clusterSteps = steps.filter((s) => s.urn.split("::").at(-1)!.startsWith("cluster"));
     if (stack === "production") {
-      const perNode = [
-        "ssh",
-        ...["k3s-lib.sh", "k3s-install.sh", "k3s-node.sh", "k3s-uninstall.sh", "config.yaml", "k3s-version"].map(
-          (f) => `file-${f}`,
-        ),
-        "install",
-        "node",
-        "labels",
-        "upgrade",
-      ];
+      const perNode = ["ssh", "files", "install", "node", "labels"];
       const agents = ["sophia-mcp-orchestrator", "sophia-data-pipeline", "sophia-production"];
       expect(clusterSteps.map((s) => s.urn.split("::").at(-1)).sort()).toEqual(
         [
@@ -378,8 +369,9 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
           "cluster-token",
           "cluster-agent-token",
           "cluster-kubeconfig",
+          "cluster-upgrade",
           ...perNode.map((p) => `cluster-sophia-ai-core-${p}`),
-          ...agents.flatMap((a) => [...perNode, "membership", "drain", "uncordon"].map((p) => `cluster-${a}-${p}`)),
+          ...agents.flatMap((a) => [...perNode, "membership"].map((p) => `cluster-${a}-${p}`)),
         ].sort(),
       );
       const input = (name: string, key: string) =>
@@ -387,9 +379,8 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
       expect(input("cluster-sophia-ai-core-install", "create")).toBe(
         "sudo -n bash /var/lib/rancher/sophia/k3s-install.sh install server arm64 download",
       );
-      expect(String(input("cluster-sophia-production-file-config.yaml", "content"))).toContain(
-        "server: https://192.222.58.232:6443\n",
-      );
+      const files = input("cluster-sophia-production-files", "files") as Record<string, { content?: string }>;
+      expect(String(files["config.yaml"]?.content)).toContain("server: https://192.222.58.232:6443\n");
       const dependsOn = (name: string) =>
         clusterSteps.find((s) => s.urn.endsWith(`::${name}`))?.newState?.dependencies ?? [];
       for (const a of agents) {
