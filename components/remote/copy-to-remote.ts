@@ -44,6 +44,9 @@ export interface CopyToRemoteArgs {
   readonly secret?: boolean;
 }
 
+/** Files of a bundle written at the same time, each on its own channel of the one connection. */
+const COPY_CHANNELS = 4;
+
 function pinsOf(s: CopyState): { hostKey?: string; proxyHostKey?: string } {
   const pins: { hostKey?: string; proxyHostKey?: string } = {};
   const hostKey = s.connection.hostKey ?? s.hostKey;
@@ -84,7 +87,7 @@ async function write(
     // One connection for every file (the handshake is the costly part); none when nothing changed.
     const session = entries.length > 0 ? await open(what, inputs.connection, pins) : undefined;
     try {
-      for (const entry of entries) {
+      const writeOne = async (entry: CopyEntry): Promise<void> => {
         const data = await bytesOf(entry);
         if (inputs.secret && data.length >= 8) secrets.push(data.toString("utf8"));
         const sha256 = await sha256Of(data);
@@ -102,7 +105,14 @@ async function write(
           });
         }
         written.set(entry.path, sha256);
-      }
+      };
+      // A few channels at once on the one connection (each starts a remote shell; sshd allows 10
+      // sessions per connection by default, MaxSessions).
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < entries.length) await writeOne(entries[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(COPY_CHANNELS, entries.length) }, worker));
     } finally {
       session?.close();
     }
