@@ -10,7 +10,7 @@ import { join } from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { CopyToRemote, RemoteCommand, type CopyFile, type RemoteConnection } from "../remote";
+import { CopyToRemote, RemoteCommand, type CopyFileArgs, type RemoteConnection } from "../remote";
 import {
   installCommand,
   installedVersionCommand,
@@ -156,17 +156,12 @@ export class K3sCluster extends pulumi.ComponentResource {
         { parent: this },
       );
       const connection: RemoteConnection = { ...base, hostKey: node.hostKey ?? prepare.hostKey };
-      const files: Record<string, pulumi.Input<CopyFile>> = Object.fromEntries(
+      const files: Record<string, CopyFileArgs> = Object.fromEntries(
         Object.entries<pulumi.Input<string>>({
           ...scripts,
           "config.yaml": resolved.apply((s) => renderK3sConfig(s, s.nodes[index]!)),
           "k3s-version": `${args.k3sVersion}\n`,
-        }).map(([file, content]) => [
-          file,
-          pulumi
-            .output(content)
-            .apply((text): CopyFile => ({ content: text, mode: file.endsWith(".sh") ? "0755" : "0600" })),
-        ]),
+        }).map(([file, content]) => [file, { content, mode: file.endsWith(".sh") ? "0755" : "0600" }]),
       );
       if (source.mode === "airgap") {
         // Read by the copy's provider from the local file, byte for byte: the content never enters the state.

@@ -171,6 +171,11 @@ export function checkCopy(
         failures.push({ property: `files.${key}`, reason: "a relative path without '.', '..' or empty parts" });
         continue;
       }
+      if ((f as unknown) === UNKNOWN) {
+        // The whole entry comes from another resource: known at the update.
+        checked[key] = { sha256: UNKNOWN, mode: UNKNOWN };
+        continue;
+      }
       const source = f ?? {};
       const entry: FileState & { content?: string } = {
         sha256: checkSource(`files.${key}.`, source, readLocal, sha256, failures),

@@ -17,6 +17,16 @@ import {
 import { tail } from "./script";
 import { GONE_DIAL_LIMIT, keyParser, machineGone, open, run, withSession, type Session } from "./ssh";
 
+/** One file of a bundle, as given: its content may come from other resources. @see CopyFile */
+export interface CopyFileArgs {
+  /** The file's text (written as UTF-8). Exactly one of `content` and `localPath`. */
+  readonly content?: pulumi.Input<string>;
+  /** A local file copied byte for byte (its content never enters the state). */
+  readonly localPath?: pulumi.Input<string>;
+  /** Octal file mode. @default "0644" */
+  readonly mode?: pulumi.Input<string>;
+}
+
 export interface CopyToRemoteArgs {
   /** The host. Stored as a secret (it holds the private key). */
   readonly connection: pulumi.Input<RemoteConnection>;
@@ -33,7 +43,7 @@ export interface CopyToRemoteArgs {
    * file; an update rewrites only the files whose content, source or mode changed. Files dropped from
    * the map stay on the host (as a deleted copy does).
    */
-  readonly files?: pulumi.Input<Record<string, pulumi.Input<CopyFile>>>;
+  readonly files?: pulumi.Input<Record<string, pulumi.Input<CopyFileArgs>>>;
   /** Absolute path on the host (of the file, or of the directory of `files`); missing parent folders are created. A change replaces the resource. */
   readonly remotePath: pulumi.Input<string>;
   /** Octal file mode of a single file (`files` give theirs per file). @default "0644" */

@@ -22,6 +22,7 @@ import {
   normalizeConnection,
   parseHostKey,
   scrub,
+  UNKNOWN,
   updateRuns,
   validateConnection,
   writeScript,
@@ -467,5 +468,20 @@ describe("disposable machines: whenGone and copy triggers", () => {
     expect(diffCopy(copy(["i-1"]).inputs, copy(["i-2"]).inputs).replaces).toEqual(["triggers"]);
     expect(diffCopy(copy().inputs, copy().inputs).replaces).toEqual([]);
     expect(copy("i-1" as unknown as unknown[]).failures.map((f) => f.property)).toEqual(["triggers"]);
+  });
+
+  it("a bundle file from another resource (a launched machine's config) is unknown at preview, not an error", () => {
+    const bundle = (files: Record<string, unknown>) =>
+      checkCopy(
+        { label: "f", connection: { host: "h" }, remotePath: "/stage", files },
+        () => Buffer.alloc(0),
+        (s) => String(s),
+      );
+    const whole = bundle({ "config.yaml": UNKNOWN, "k3s-version": { content: "v1\n", mode: "0600" } });
+    expect(whole.failures).toEqual([]);
+    expect(whole.inputs.sha256).toBe(UNKNOWN);
+    const content = bundle({ "config.yaml": { content: UNKNOWN, mode: "0600" } });
+    expect(content.failures).toEqual([]);
+    expect(content.inputs.files?.["config.yaml"]).toMatchObject({ sha256: UNKNOWN, mode: "0600" });
   });
 });
