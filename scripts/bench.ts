@@ -15,8 +15,10 @@
  *   - the disaster-recovery drill on a larger database than the test's (test/harness/dr.ts): RPO,
  *     RTO and restore rate, extrapolated to production's volume size (`dr`);
  *   - the cluster layer's `pulumi up` on test hosts with the k3s stand-in, 1 server + 3 agents and
- *     1 server + 15 agents (the critical path must not grow with the agents), and a second `up`
- *     (`--only cluster`: needs root, like the rehearsal; not in the default set).
+ *     1 server + 15 agents (the critical path must not grow with the agents), and a second `up`:
+ *     wall and CPU time, and the critical path from the engine's event log (its length in steps
+ *     does not depend on the machine's load) (`--only cluster`: needs root, like the rehearsal; not
+ *     in the default set).
  * Usage: scripts/bench.sh [--cold] [--runs N] [--only toolchain,preview,unit,redis,mcp,policy,dr,cluster]
  *        [--dr-rows N]
  */
@@ -36,6 +38,7 @@ import {
 import { BITNAMI_SENTINEL_TIMING, SOPHIA_SENTINEL_TIMING, type SentinelTiming } from "../components/redis/redis-config";
 import { POLICY_PACK } from "../test/harness/policy";
 import { Drill, lossFigures } from "../test/harness/dr";
+import { criticalPath, stateDependencies, stepTimings } from "../test/harness/event-log";
 import { clusterWorkspace, initClusterStack, rehearsalNodes, startK3sHosts } from "../test/harness/k3s-hosts";
 import { LocalRedisSentinel } from "../test/harness/redis";
 import { repoRoot } from "../test/harness/stack-config";
@@ -457,20 +460,52 @@ async function drFigures(): Promise<void> {
   }
 }
 
+/** CPU seconds of this process's finished children (the engine, its plugins and the program). */
+function childCpuSeconds(): number {
+  // /proc/self/stat fields 16 and 17: cutime and cstime, in clock ticks (100 a second on Linux).
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+interface UpFigures {
+  wall: number;
+  cpu: number;
+  steps: number;
+  /** The critical path from the event log: its steps and seconds. */
+  pathSteps: number;
+  pathSeconds: number;
+}
+
 /** `pulumi up` of the cluster on 1 server + `agents` agents, then a second `up`, then destroy. */
-async function clusterUp(env: Record<string, string>, agents: number): Promise<{ first: number; second: number }> {
+async function clusterUp(
+  env: Record<string, string>,
+  agents: number,
+): Promise<{ first: UpFigures; second: UpFigures }> {
   const names = ["server", ...Array.from({ length: agents }, (_, i) => `agent-${i + 1}`)];
   const hosts = await startK3sHosts(env, names);
   const ws = clusterWorkspace(env);
   try {
     initClusterStack(ws, "bench", hosts, rehearsalNodes(hosts));
-    const up = async () => {
-      const r = await ws.run(["up", "--stack", "bench", "--yes", "--skip-preview"]);
+    const up = async (run: string): Promise<UpFigures> => {
+      const log = join(ws.dir, `${run}.events.jsonl`);
+      const cpu = childCpuSeconds();
+      // The engine's --event-log is listed with PULUMI_DEBUG_COMMANDS.
+      const r = await ws.run(["up", "--stack", "bench", "--yes", "--skip-preview", "--event-log", log], {
+        env: { PULUMI_DEBUG_COMMANDS: "true" },
+      });
       if (r.code !== 0) throw new Error(`pulumi up failed:\n${r.stdout}\n${r.stderr}`);
-      return r.seconds;
+      const steps = stepTimings(readFileSync(log, "utf8"));
+      const path = criticalPath(steps, stateDependencies(ws.must(["stack", "export", "--stack", "bench"]).stdout));
+      return {
+        wall: r.seconds,
+        cpu: childCpuSeconds() - cpu,
+        steps: steps.length,
+        pathSteps: path.steps.length,
+        pathSeconds: path.seconds,
+      };
     };
-    const first = await up();
-    const second = await up();
+    const first = await up("first");
+    const second = await up("second");
     await ws.run(["destroy", "--stack", "bench", "--yes", "--skip-preview"]);
     return { first, second };
   } finally {
@@ -479,13 +514,19 @@ async function clusterUp(env: Record<string, string>, agents: number): Promise<{
   }
 }
 
+function upLine(f: UpFigures): string {
+  const path = f.steps ? `, critical path ${f.pathSteps} steps over ${f.pathSeconds}s` : "";
+  return `${fmt(f.wall)} (CPU ${fmt(f.cpu)}, ${f.steps} resource steps${path})`;
+}
+
 async function clusterFigures(env: Record<string, string>): Promise<void> {
   console.log("cluster layer: pulumi up on test hosts (k3s stand-in serving the real API server)");
-  const small = await clusterUp(env, 3);
-  console.log(`  1 server + 3 agents:  first up ${fmt(small.first)}, second up ${fmt(small.second)}`);
-  const large = await clusterUp(env, 15);
-  console.log(`  1 server + 15 agents: first up ${fmt(large.first)}, second up ${fmt(large.second)}`);
-  console.log(`  5x the agents took ${(large.first / small.first).toFixed(2)}x the time (agents join in parallel)`);
+  for (const agents of [3, 15]) {
+    const r = await clusterUp(env, agents);
+    console.log(`  1 server + ${agents} agents: first up ${upLine(r.first)}`);
+    console.log(`  ${" ".repeat(String(agents).length + 19)}second up ${upLine(r.second)}`);
+  }
+  console.log("  (engine, program and providers' CPU; event times are whole seconds; the machine may be shared)");
 }
 
 async function main(): Promise<void> {

@@ -10,9 +10,10 @@ import { join } from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { CopyToRemote, RemoteCommand, type RemoteConnection } from "../remote";
+import { CopyToRemote, RemoteCommand, type CopyFileArgs, type RemoteConnection } from "../remote";
 import {
   installCommand,
+  installedVersionCommand,
   k3sAsset,
   kubeconfigCommand,
   labelsCommand,
@@ -37,6 +38,7 @@ import {
   type K3sNodeSpec,
 } from "./k3s-config";
 import { K3sToken } from "./k3s-token";
+import { K3sUpgrade } from "./k3s-upgrade";
 import { rewriteKubeconfig } from "./kubeconfig";
 
 /** A machine of the cluster and how to reach it. */
@@ -154,34 +156,36 @@ export class K3sCluster extends pulumi.ComponentResource {
         { parent: this },
       );
       const connection: RemoteConnection = { ...base, hostKey: node.hostKey ?? prepare.hostKey };
-      const files: Record<string, { content: pulumi.Input<string> } | { localPath: string }> = Object.fromEntries(
+      const files: Record<string, CopyFileArgs> = Object.fromEntries(
         Object.entries<pulumi.Input<string>>({
           ...scripts,
           "config.yaml": resolved.apply((s) => renderK3sConfig(s, s.nodes[index]!)),
           "k3s-version": `${args.k3sVersion}\n`,
-        }).map(([file, content]) => [file, { content }]),
+        }).map(([file, content]) => [file, { content, mode: file.endsWith(".sh") ? "0755" : "0600" }]),
       );
       if (source.mode === "airgap") {
-        // Read by the copy's provider from the local file: the content never enters the state.
+        // Read by the copy's provider from the local file, byte for byte: the content never enters the state.
         for (const file of [k3sAsset(spec.arch), `sha256sum-${spec.arch}.txt`]) {
-          files[`release/${file}`] = { localPath: join(source.directory, file) };
+          files[`release/${file}`] = {
+            localPath: join(source.directory, file),
+            mode: file.startsWith("k3s") ? "0755" : "0600",
+          };
         }
       }
-      const copies = Object.entries(files).map(
-        ([file, from]) =>
-          new CopyToRemote(
-            `${key}-file-${file.replace(/[^A-Za-z0-9.-]/g, "-")}`,
-            {
-              connection,
-              ...from,
-              remotePath: `${K3S_PATHS.stage}/${file}`,
-              mode: file.endsWith(".sh") || file.startsWith("release/k3s") ? "0755" : "0600",
-              sudo: node.sshUser !== "root",
-              ...(machine ? { triggers: machine } : {}),
-            },
-            { parent: this, dependsOn: [prepare] },
-          ),
-      );
+      // One copy per node: every file over one SSH connection, and only changed files rewritten.
+      const copies = [
+        new CopyToRemote(
+          `${key}-files`,
+          {
+            connection,
+            files,
+            remotePath: K3S_PATHS.stage,
+            sudo: node.sshUser !== "root",
+            ...(machine ? { triggers: machine } : {}),
+          },
+          { parent: this, dependsOn: [prepare] },
+        ),
+      ];
       // Joining under a name a replaced machine held: the server forgets that node first.
       const forget =
         machine && server
@@ -256,36 +260,32 @@ export class K3sCluster extends pulumi.ComponentResource {
       );
     }
 
-    // Upgrades: one node at a time, servers first. On creation each step does nothing (the install
-    // just put this version in place); a version bump changes the commands, which run as updates.
-    let previous: pulumi.Resource | undefined;
-    for (const spec of upgradeOrder(shape)) {
-      const n = built.get(spec.name)!;
-      const chain = (r: pulumi.Resource) => (previous ? [r, previous] : [r]);
-      if (spec.role === "agent") {
-        previous = new RemoteCommand(
-          `${name}-${spec.name}-drain`,
-          { connection: server.connection, update: nodeOperationCommand(first, "drain", spec, args.k3sVersion) },
-          { parent: this, dependsOn: chain(n.install) },
-        );
-      }
-      previous = new RemoteCommand(
-        `${name}-${spec.name}-upgrade`,
-        {
-          connection: n.connection,
-          update: upgradeCommand(spec, source.mode, args.k3sVersion),
-          timeout: args.installTimeout ?? 900,
-        },
-        { parent: this, dependsOn: chain(n.install), customTimeouts: { update: "20m" } },
-      );
-      if (spec.role === "agent") {
-        previous = new RemoteCommand(
-          `${name}-${spec.name}-uncordon`,
-          { connection: server.connection, update: nodeOperationCommand(first, "uncordon", spec, args.k3sVersion) },
-          { parent: this, dependsOn: [previous] },
-        );
-      }
-    }
+    // Upgrades: one resource for the whole cluster. Creating it runs nothing (the installs just put
+    // this version in place); a version bump upgrades one node at a time, servers first, draining and
+    // uncordoning each agent, so the engine's serial steps on create do not grow with the agents.
+    const order = upgradeOrder(shape);
+    new K3sUpgrade(
+      `${name}-upgrade`,
+      {
+        version: args.k3sVersion,
+        steps: order.map((spec) => ({
+          name: spec.name,
+          role: spec.role,
+          versionCommand: installedVersionCommand(spec),
+          upgradeCommand: upgradeCommand(spec, source.mode, args.k3sVersion),
+          ...(spec.role === "agent"
+            ? {
+                drainCommand: nodeOperationCommand(first, "drain", spec),
+                uncordonCommand: nodeOperationCommand(first, "uncordon", spec),
+              }
+            : {}),
+        })),
+        connections: Object.fromEntries(order.map((spec) => [spec.name, built.get(spec.name)!.connection])),
+        operator: first.name,
+        timeout: args.installTimeout ?? 900,
+      },
+      { parent: this, dependsOn: [...built.values()].map((n) => n.install) },
+    );
 
     const fetched = new RemoteCommand(
       `${name}-kubeconfig`,

@@ -65,18 +65,18 @@ export function uninstallCommand(node: K3sNodeSpec): string {
   return script(node, "k3s-uninstall.sh", [node.role]);
 }
 
-/**
- * A node operation run on `server` against `node`. `version` only marks the command text, so that a
- * version bump changes it (and runs it as an update) while the operation itself stays the same.
- */
+/** A node operation run on `server` against `node`. */
 export function nodeOperationCommand(
   server: K3sNodeSpec,
   action: "drain" | "uncordon" | "remove" | "forget",
   node: K3sNodeSpec,
-  version?: string,
 ): string {
-  const marker = version ? `K3S_TARGET_VERSION=${quote(version)} ` : "";
-  return `${marker}${script(server, "k3s-node.sh", [action, node.name])}`;
+  return script(server, "k3s-node.sh", [action, node.name]);
+}
+
+/** Prints the k3s version installed on the node (what the install script recorded; empty when none). */
+export function installedVersionCommand(node: K3sNodeSpec): string {
+  return `${asRoot(node)}cat ${K3S_PATHS.stage}/installed-version 2>/dev/null || true`;
 }
 
 /** Makes the node's managed labels and taints exactly the placement table's, through the API. */

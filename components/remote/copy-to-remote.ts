@@ -1,157 +1,63 @@
 import * as pulumi from "@pulumi/pulumi";
 
+import { connectionSecrets, describeConnection, scrub, type RemoteConnection } from "./connection";
 import {
-  connectionReplaces,
-  connectionSecrets,
-  describeConnection,
-  normalizeConnection,
-  scrub,
-  UNKNOWN,
-  validateConnection,
-  type ConnectionInput,
-  type RemoteConnection,
-  type ResolvedConnection,
-} from "./connection";
-import { shellQuote, tail } from "./script";
-import { GONE_DIAL_LIMIT, keyParser, machineGone, run, withSession, type Session } from "./ssh";
+  checkCopy,
+  copyEntries,
+  copyState,
+  diffCopy,
+  entriesToWrite,
+  hashScript,
+  writeScript,
+  type CopyEntry,
+  type CopyFile,
+  type CopyInputs,
+  type CopyState,
+} from "./copy-plan";
+import { tail } from "./script";
+import { GONE_DIAL_LIMIT, keyParser, machineGone, open, run, withSession, type Session } from "./ssh";
+
+/** One file of a bundle, as given: its content may come from other resources. @see CopyFile */
+export interface CopyFileArgs {
+  /** The file's text (written as UTF-8). Exactly one of `content` and `localPath`. */
+  readonly content?: pulumi.Input<string>;
+  /** A local file copied byte for byte (its content never enters the state). */
+  readonly localPath?: pulumi.Input<string>;
+  /** Octal file mode. @default "0644" */
+  readonly mode?: pulumi.Input<string>;
+}
 
 export interface CopyToRemoteArgs {
   /** The host. Stored as a secret (it holds the private key). */
   readonly connection: pulumi.Input<RemoteConnection>;
-  /** The file's content. Exactly one of `content` and `localPath`. */
+  /** The file's text. Exactly one of `content`, `localPath` and `files`. */
   readonly content?: pulumi.Input<string>;
-  /** A local file whose content is copied (read when the program is checked, so previews see changes). */
+  /**
+   * A local file copied byte for byte (binary-safe; hashed when the program is checked, so previews
+   * see changes; its content never enters the state).
+   */
   readonly localPath?: pulumi.Input<string>;
-  /** Absolute path on the host; missing parent folders are created. A change replaces the resource. */
+  /**
+   * Several files in one SSH connection, by path relative to `remotePath` (then a directory), like
+   * upstream's `source` given an `AssetArchive`. Each is written atomically and verified like a single
+   * file; an update rewrites only the files whose content, source or mode changed. Files dropped from
+   * the map stay on the host (as a deleted copy does).
+   */
+  readonly files?: pulumi.Input<Record<string, pulumi.Input<CopyFileArgs>>>;
+  /** Absolute path on the host (of the file, or of the directory of `files`); missing parent folders are created. A change replaces the resource. */
   readonly remotePath: pulumi.Input<string>;
-  /** Octal file mode. @default "0644" */
+  /** Octal file mode of a single file (`files` give theirs per file). @default "0644" */
   readonly mode?: pulumi.Input<string>;
   /** Write through `sudo -n` (for a non-root user). @default false */
   readonly sudo?: pulumi.Input<boolean>;
   /** The content is secret: its hash is a secret output too and no message shows either. @default false */
   readonly secret?: boolean;
-  /** Any change of these values writes the file again as a new resource (e.g. the machine's identity). */
+  /** Any change of these values writes the files again as a new resource (e.g. the machine's identity). */
   readonly triggers?: pulumi.Input<unknown[]>;
 }
 
-/** Inputs after `check` and the state. The content itself is never part of the state. */
-export interface CopyState {
-  label: string;
-  connection: ResolvedConnection;
-  remotePath: string;
-  mode: string;
-  sudo: boolean;
-  secret: boolean;
-  localPath?: string;
-  triggers?: unknown[];
-  /** Hex SHA-256 of the content: what dependents use as a trigger. */
-  sha256: string;
-  hostKey?: string;
-  proxyHostKey?: string;
-}
-
-interface CopyInputs extends CopyState {
-  content?: string;
-}
-
-/** Validates and normalises; computes the content's hash (from `content` or the local file). */
-export function checkCopy(
-  news: Partial<Record<keyof CopyInputs, unknown>>,
-  readLocal: (path: string) => string,
-  sha256: (s: string) => string,
-  parseKey?: (key: string, passphrase?: string) => { type?: string } | Error,
-): { inputs: CopyInputs; failures: { property: string; reason: string }[] } {
-  const failures = validateConnection(news.connection as ConnectionInput, parseKey).map(([property, reason]) => ({
-    property,
-    reason,
-  }));
-  const hasContent = news.content !== undefined;
-  const hasPath = news.localPath !== undefined;
-  if (hasContent === hasPath) {
-    failures.push({ property: "content", reason: "give exactly one of content and localPath" });
-  }
-  const remotePath = news.remotePath;
-  if (remotePath !== UNKNOWN && (typeof remotePath !== "string" || !/^\/[^\0]*[^/]$/.test(remotePath))) {
-    failures.push({ property: "remotePath", reason: "remotePath must be an absolute file path" });
-  }
-  const mode = news.mode ?? "0644";
-  if (mode !== UNKNOWN && (typeof mode !== "string" || !/^0?[0-7]{3}$/.test(mode))) {
-    failures.push({ property: "mode", reason: 'mode must be octal like "0644"' });
-  }
-  let hash = UNKNOWN;
-  let content: string | undefined;
-  if (hasContent && news.content !== UNKNOWN) {
-    if (typeof news.content !== "string") failures.push({ property: "content", reason: "content must be a string" });
-    else content = news.content;
-  } else if (hasPath && news.localPath !== UNKNOWN) {
-    try {
-      content = readLocal(String(news.localPath));
-    } catch (e) {
-      failures.push({
-        property: "localPath",
-        reason: `cannot read ${String(news.localPath)}: ${(e as Error).message}`,
-      });
-    }
-  }
-  if (content !== undefined) hash = sha256(content);
-  const inputs: CopyInputs = {
-    label: typeof news.label === "string" ? news.label : "copy",
-    connection: normalizeConnection(news.connection ?? {}),
-    remotePath: remotePath as string,
-    mode: typeof mode === "string" && mode.length === 3 ? `0${mode}` : (mode as string),
-    sudo: (news.sudo ?? false) as boolean,
-    secret: (news.secret ?? false) as boolean,
-    sha256: hash,
-  };
-  if (hasContent) inputs.content = news.content as string;
-  if (hasPath) inputs.localPath = news.localPath as string;
-  if (news.triggers !== undefined && news.triggers !== UNKNOWN && !Array.isArray(news.triggers)) {
-    failures.push({ property: "triggers", reason: "triggers must be a list" });
-  }
-  if (news.triggers !== undefined) inputs.triggers = news.triggers as unknown[];
-  return { inputs, failures };
-}
-
-/** Replaces: another `remotePath`, `host` or `triggers`. A new content or mode is rewritten in place (atomically). */
-export function diffCopy(olds: CopyState, news: CopyState): { changes: boolean; replaces: string[] } {
-  const replaces: string[] = [];
-  if (olds.remotePath !== news.remotePath) replaces.push("remotePath");
-  if (JSON.stringify(olds.triggers ?? null) !== JSON.stringify(news.triggers ?? null)) replaces.push("triggers");
-  if (connectionReplaces(olds.connection, news.connection)) replaces.push("connection");
-  const changes =
-    replaces.length > 0 ||
-    (["sha256", "mode", "sudo", "secret", "localPath"] as const).some((k) => olds[k] !== news[k]) ||
-    JSON.stringify(olds.connection) !== JSON.stringify(news.connection);
-  return { changes, replaces };
-}
-
-/**
- * The script that writes stdin to `path` atomically: a temporary file in the same folder, its mode
- * set, then renamed over the target; it prints the written file's SHA-256 to check the transfer.
- */
-export function writeScript(path: string, mode: string, sudo: boolean): string {
-  const p = shellQuote(path);
-  const body = [
-    "set -e",
-    "umask 077",
-    `dir=$(dirname ${p})`,
-    'mkdir -p "$dir"',
-    'tmp=$(mktemp "$dir/.sophia-copy.XXXXXX")',
-    "trap 'rm -f \"$tmp\"' EXIT",
-    'cat > "$tmp"',
-    `chmod ${mode} "$tmp"`,
-    `mv -f "$tmp" ${p}`,
-    "trap - EXIT",
-    `sha256sum ${p} | cut -d' ' -f1`,
-  ].join("\n");
-  return sudo ? `sudo -n sh -c ${shellQuote(body)}` : `sh -c ${shellQuote(body)}`;
-}
-
-/** The command printing the file's SHA-256, or nothing when it does not exist. */
-export function hashScript(path: string, sudo: boolean): string {
-  const body = `if [ -f ${shellQuote(path)} ]; then sha256sum ${shellQuote(path)} | cut -d' ' -f1; fi`;
-  return sudo ? `sudo -n sh -c ${shellQuote(body)}` : body;
-}
+/** Files of a bundle written at the same time, each on its own channel of the one connection. */
+const COPY_CHANNELS = 4;
 
 function pinsOf(s: CopyState): { hostKey?: string; proxyHostKey?: string } {
   const pins: { hostKey?: string; proxyHostKey?: string } = {};
@@ -162,46 +68,71 @@ function pinsOf(s: CopyState): { hostKey?: string; proxyHostKey?: string } {
   return pins;
 }
 
-async function contentOf(inputs: CopyInputs): Promise<string> {
-  if (inputs.content !== undefined) return inputs.content;
-  const { readFileSync } = await import("node:fs");
-  return readFileSync(inputs.localPath!, "utf8");
+/** The bytes to write: the text as UTF-8, or the local file exactly as it is. */
+async function bytesOf(entry: CopyEntry): Promise<Buffer> {
+  if (entry.content !== undefined) return Buffer.from(entry.content, "utf8");
+  const { readFile } = await import("node:fs/promises");
+  return readFile(entry.localPath!);
 }
 
-async function write(inputs: CopyInputs, pins: { hostKey?: string; proxyHostKey?: string }): Promise<CopyState> {
+async function sha256Of(data: string | Buffer): Promise<string> {
+  const { createHash } = await import("node:crypto");
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * Writes `entries` of `inputs` over one SSH connection (one channel per file), verifying each
+ * written file's SHA-256 against the bytes sent; returns the state.
+ */
+async function write(
+  inputs: CopyInputs,
+  entries: CopyEntry[],
+  pins: { hostKey?: string; proxyHostKey?: string },
+  previous?: CopyState,
+): Promise<CopyState> {
   const what = `CopyToRemote ${inputs.label}`;
   const secrets = connectionSecrets(inputs.connection);
   try {
-    const content = await contentOf(inputs);
-    if (inputs.secret && content.length >= 8) secrets.push(content);
-    const { createHash } = await import("node:crypto");
-    const sha256 = createHash("sha256").update(content).digest("hex");
-    return await withSession(what, inputs.connection, pins, async (session: Session) => {
-      const r = await run(session, writeScript(inputs.remotePath, inputs.mode, inputs.sudo), {
-        stdin: content,
-        timeout: 300,
-      });
-      const where = `${what}: writing ${inputs.remotePath} on ${describeConnection(inputs.connection)}`;
-      if (r.timedOut || r.code !== 0) {
-        const status = r.timedOut ? "timed out" : `failed with exit code ${r.code}`;
-        throw Object.assign(new Error(`${where} ${status}; stderr (last lines):\n${tail(r.stderr)}`), {
-          explained: true,
-        });
-      }
-      if (r.stdout.trim() !== sha256) {
-        throw Object.assign(new Error(`${where}: the written file's SHA-256 differs from the content's`), {
-          explained: true,
-        });
-      }
-      const state: CopyState & { content?: string } = { ...inputs };
-      delete state.content;
-      return {
-        ...state,
-        sha256,
-        hostKey: session.hostKey,
-        ...(session.proxyHostKey ? { proxyHostKey: session.proxyHostKey } : {}),
+    const written = new Map<string, string>();
+    // Unchanged files keep their recorded hashes.
+    if (previous) for (const e of copyEntries(previous)) written.set(e.path, e.sha256);
+    // One connection for every file (the handshake is the costly part); none when nothing changed.
+    const session = entries.length > 0 ? await open(what, inputs.connection, pins) : undefined;
+    try {
+      const writeOne = async (entry: CopyEntry): Promise<void> => {
+        const data = await bytesOf(entry);
+        if (inputs.secret && data.length >= 8) secrets.push(data.toString("utf8"));
+        const sha256 = await sha256Of(data);
+        const r = await run(session!, writeScript(entry.path, entry.mode, inputs.sudo), { stdin: data, timeout: 300 });
+        const where = `${what}: writing ${entry.path} on ${describeConnection(inputs.connection)}`;
+        if (r.timedOut || r.code !== 0) {
+          const status = r.timedOut ? "timed out" : `failed with exit code ${r.code}`;
+          throw Object.assign(new Error(`${where} ${status}; stderr (last lines):\n${tail(r.stderr)}`), {
+            explained: true,
+          });
+        }
+        if (r.stdout.trim() !== sha256) {
+          throw Object.assign(new Error(`${where}: the written file's SHA-256 differs from the content's`), {
+            explained: true,
+          });
+        }
+        written.set(entry.path, sha256);
       };
-    });
+      // A few channels at once on the one connection (each starts a remote shell; sshd allows 10
+      // sessions per connection by default, MaxSessions).
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < entries.length) await writeOne(entries[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(COPY_CHANNELS, entries.length) }, worker));
+    } finally {
+      session?.close();
+    }
+    const { createHash } = await import("node:crypto");
+    const state = copyState(inputs, written, (d) => createHash("sha256").update(d).digest("hex"));
+    const hostKey = session?.hostKey ?? inputs.connection.hostKey ?? previous?.hostKey;
+    const proxyHostKey = session?.proxyHostKey ?? inputs.connection.proxy?.hostKey ?? previous?.proxyHostKey;
+    return { ...state, ...(hostKey ? { hostKey } : {}), ...(proxyHostKey ? { proxyHostKey } : {}) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new Error(scrub(message.startsWith(what) ? message : `${what}: ${message}`, secrets));
@@ -214,8 +145,8 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
     const { createHash } = await import("node:crypto");
     return checkCopy(
       news,
-      (p) => readFileSync(p, "utf8"),
-      (s) => createHash("sha256").update(s).digest("hex"),
+      (p) => readFileSync(p),
+      (d) => createHash("sha256").update(d).digest("hex"),
       await keyParser(),
     );
   },
@@ -225,21 +156,14 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
   },
 
   async create(inputs) {
-    const outs = await write(inputs, pinsOf(inputs));
+    const outs = await write(inputs, copyEntries(inputs), pinsOf(inputs));
     return { id: `${inputs.remotePath}`, outs };
   },
 
+  // Only what changed is written (nothing at all for a new port, user or key: no connection then).
   async update(_id, olds, news) {
     const pins = pinsOf({ ...news, hostKey: olds.hostKey, proxyHostKey: olds.proxyHostKey });
-    const rewrite = (["sha256", "mode", "sudo", "localPath"] as const).some((k) => olds[k] !== news[k]);
-    if (!rewrite) {
-      const state: CopyState & { content?: string } = { ...news };
-      delete state.content;
-      const hostKey = news.connection.hostKey ?? olds.hostKey;
-      const proxyHostKey = news.connection.proxy?.hostKey ?? olds.proxyHostKey;
-      return { outs: { ...state, ...(hostKey ? { hostKey } : {}), ...(proxyHostKey ? { proxyHostKey } : {}) } };
-    }
-    return { outs: await write(news, pins) };
+    return { outs: await write(news, entriesToWrite(olds, news), pins, olds) };
   },
 
   // Like upstream, the file stays on the host: destroying never needs a live machine.
@@ -247,7 +171,7 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
     return Promise.resolve();
   },
 
-  // Refresh: the file's hash on the host (a drifted file shows as a change; a missing one is recreated).
+  // Refresh: the files' hashes on the host (a drifted file shows as a change; a missing one is rewritten).
   // A machine that is gone (down, terminated, or another machine at its address) cannot say: the
   // recorded state is kept, after a few dials rather than the full wait for a booting machine.
   async read(id, props) {
@@ -258,13 +182,27 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
       dialErrorLimit: Math.min(state.connection.dialErrorLimit, GONE_DIAL_LIMIT),
     };
     try {
-      const live = await withSession(what, connection, pinsOf(state), (s) =>
-        run(s, hashScript(state.remotePath, state.sudo), { timeout: 60 }),
+      const entries = copyEntries(state);
+      const live = await withSession(what, connection, pinsOf(state), (s: Session) =>
+        run(
+          s,
+          hashScript(
+            entries.map((e) => e.path),
+            state.sudo,
+          ),
+          { timeout: 60 },
+        ),
       );
       if (live.code !== 0) throw new Error(`reading ${state.remotePath} failed with exit code ${live.code}`);
-      const sha256 = live.stdout.trim();
-      if (!sha256) return { id: "", props: {} as CopyState };
-      return { id, props: { ...state, sha256 } };
+      const hashes = live.stdout.split("\n");
+      if (!state.files) {
+        const sha256 = (hashes[0] ?? "").trim();
+        return sha256 ? { id, props: { ...state, sha256 } } : { id: "", props: {} as CopyState };
+      }
+      const written = new Map(entries.map((e, i) => [e.path, (hashes[i] ?? "").trim()]));
+      const { createHash } = await import("node:crypto");
+      const fresh = copyState(state, written, (d) => createHash("sha256").update(d).digest("hex"));
+      return { id, props: { ...state, files: fresh.files, sha256: fresh.sha256 } };
     } catch (err) {
       if (machineGone(err)) return { id, props: state };
       throw new Error(scrub(`${what}: ${(err as Error).message}`, connectionSecrets(state.connection)));
@@ -273,9 +211,9 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
 };
 
 /**
- * A file copied to a host over SSH (like `@pulumi/command`'s `remote.CopyToRemote`), written
- * atomically with its mode. Its `sha256` output changes with the content: use it as a trigger of
- * the commands that read the file.
+ * A file, or a bundle of files, copied to a host over SSH (like `@pulumi/command`'s
+ * `remote.CopyToRemote`), byte for byte, each written atomically with its mode over one connection.
+ * Its `sha256` output changes with the content: use it as a trigger of the commands that read it.
  * @see https://www.pulumi.com/registry/packages/command/api-docs/remote/copytoremote/
  */
 export class CopyToRemote extends pulumi.dynamic.Resource {
@@ -295,6 +233,7 @@ export class CopyToRemote extends pulumi.dynamic.Resource {
         connection: pulumi.secret(args.connection),
         content: secret && args.content !== undefined ? pulumi.secret(args.content) : args.content,
         localPath: args.localPath,
+        files: secret && args.files !== undefined ? pulumi.secret(args.files) : args.files,
         remotePath: args.remotePath,
         mode: args.mode,
         sudo: args.sudo,
@@ -305,7 +244,7 @@ export class CopyToRemote extends pulumi.dynamic.Resource {
         proxyHostKey: undefined,
       },
       pulumi.mergeOptions(opts, {
-        additionalSecretOutputs: ["connection", ...(secret ? ["sha256"] : [])],
+        additionalSecretOutputs: ["connection", ...(secret ? ["sha256", "files"] : [])],
       }),
       "sophia-remote",
       "CopyToRemote",

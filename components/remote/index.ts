@@ -1,4 +1,5 @@
 export * from "./connection";
+export * from "./copy-plan";
 export * from "./copy-to-remote";
 export * from "./remote-command";
 export { shellQuote, type Logging } from "./script";

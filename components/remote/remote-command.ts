@@ -223,31 +223,50 @@ function secretsOf(s: CommandState): string[] {
   return values.filter((v) => typeof v === "string" && v.length >= 8);
 }
 
-/** Runs one of the commands; returns the new outputs or throws a scrubbed, explained error. */
-async function execute(
-  op: "create" | "update" | "delete",
-  state: CommandState,
+/** How {@link runRemote} runs a command and what its messages may show. */
+export interface RunOptions {
+  environment?: Record<string, string>;
+  stdin?: string;
+  /** Seconds before the command's process group is killed. */
+  timeout: number;
+  /** The output is secret: no message shows it. */
+  secret: boolean;
+  logging: Logging;
+  /** Values scrubbed from every message (credentials, environment values, stdin). */
+  secrets: string[];
+}
+
+/**
+ * Runs `command` on the host over its own connection (pinned by `pins`), or only connects when
+ * there is no command (to record the host key). Returns the outputs, or throws an error naming
+ * `what`, the operation, the host, the exit code and the tail of stderr, with every secret scrubbed.
+ * Shared by RemoteCommand and providers that run ordered steps over SSH (the k3s upgrade).
+ */
+export async function runRemote(
+  what: string,
+  op: string,
+  connection: ResolvedConnection,
   pins: { hostKey?: string; proxyHostKey?: string },
-  previous?: CommandState,
-): Promise<Pick<CommandState, "stdout" | "stderr" | "hostKey" | "proxyHostKey">> {
-  const what = `RemoteCommand ${state.label}`;
-  const command = state[op];
+  command: string | undefined,
+  opts: RunOptions,
+): Promise<{ stdout?: string; stderr?: string; hostKey: string; proxyHostKey?: string }> {
   try {
-    return await withSession(what, state.connection, pins, async (session) => {
+    return await withSession(what, connection, pins, async (session) => {
       const keys = {
         hostKey: session.hostKey,
         ...(session.proxyHostKey ? { proxyHostKey: session.proxyHostKey } : {}),
       };
       if (command === undefined) return keys;
       const r = await run(session, command, {
-        environment: commandEnvironment(state, previous),
-        ...(state.stdin !== undefined ? { stdin: state.stdin } : {}),
-        timeout: state.timeout,
+        environment: opts.environment ?? {},
+        ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+        timeout: opts.timeout,
       });
       if (r.timedOut || r.code !== 0) {
-        const where = `${what}: ${op} on ${describeConnection(state.connection)}`;
-        const scrubbed = { ...r, stderr: scrub(r.stderr, secretsOf({ ...state, stdout: r.stdout, stderr: r.stderr })) };
-        throw Object.assign(new Error(commandFailure(where, scrubbed, state)), { explained: true });
+        const where = `${what}: ${op} on ${describeConnection(connection)}`;
+        const outputs = opts.secret ? [r.stdout, r.stderr].filter((v) => v.length >= 8) : [];
+        const scrubbed = { ...r, stderr: scrub(r.stderr, [...opts.secrets, ...outputs]) };
+        throw Object.assign(new Error(commandFailure(where, scrubbed, opts)), { explained: true });
       }
       return { ...keys, stdout: trimOutput(r.stdout), stderr: trimOutput(r.stderr) };
     });
@@ -255,8 +274,32 @@ async function execute(
     const message = err instanceof Error ? err.message : String(err);
     const text =
       (err as { explained?: boolean }).explained || message.startsWith(what) ? message : `${what}: ${message}`;
-    throw Object.assign(new Error(scrub(text, secretsOf(state))), { gone: machineGone(err) });
+    throw Object.assign(new Error(scrub(text, opts.secrets)), { gone: machineGone(err) });
   }
+}
+
+/** Runs one of the commands; returns the new outputs or throws a scrubbed, explained error. */
+async function execute(
+  op: "create" | "update" | "delete",
+  state: CommandState,
+  pins: { hostKey?: string; proxyHostKey?: string },
+  previous?: CommandState,
+): Promise<Pick<CommandState, "stdout" | "stderr" | "hostKey" | "proxyHostKey">> {
+  const command = state[op];
+  const c = state.connection;
+  // Nothing to run and no key to record (both pinned): no connection at all. A delete-only command
+  // costs nothing on create, like upstream's.
+  if (command === undefined && c.hostKey && (!c.proxy || c.proxy.hostKey)) {
+    return { hostKey: c.hostKey, ...(c.proxy?.hostKey ? { proxyHostKey: c.proxy.hostKey } : {}) };
+  }
+  return runRemote(`RemoteCommand ${state.label}`, op, c, pins, command, {
+    environment: commandEnvironment(state, previous),
+    ...(state.stdin !== undefined ? { stdin: state.stdin } : {}),
+    timeout: state.timeout,
+    secret: state.secret,
+    logging: state.logging,
+    secrets: secretsOf(state),
+  });
 }
 
 /** Without its undefined fields (the engine's protocol has no `undefined`). */

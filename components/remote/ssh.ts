@@ -260,13 +260,14 @@ function execChannel(client: Client, line: string): Promise<ClientChannel> {
 }
 
 /**
- * Runs `command` with `environment` and `stdin` in the login shell of the session's user. On
- * timeout the remote process group is killed (the shell is a session leader under sshd).
+ * Runs `command` with `environment` and `stdin` (bytes as given: a Buffer is sent unchanged) in the
+ * login shell of the session's user. On timeout the remote process group is killed (the shell is a
+ * session leader under sshd).
  */
 export async function run(
   session: Session,
   command: string,
-  opts: { environment?: Record<string, string>; stdin?: string; timeout: number },
+  opts: { environment?: Record<string, string>; stdin?: string | Buffer; timeout: number },
 ): Promise<CommandResult> {
   const script = renderScript(command, opts.environment);
   const ch = await execChannel(session.client, execLine(script));

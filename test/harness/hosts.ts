@@ -428,6 +428,8 @@ function makeHost(h: {
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
         child.on("error", reject);
         child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        // A command that exits without reading stdin closes the pipe first (EPIPE): not an error of the run.
+        child.stdin.on("error", () => undefined);
         child.stdin.end(opts.stdin ?? "");
       }),
     kill,

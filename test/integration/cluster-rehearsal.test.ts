@@ -67,8 +67,8 @@ function setNodes(list: K3sNodeSpec[]): void {
   ws.must(["config", "set", "--stack", STACK, "nodes", JSON.stringify(list)]);
 }
 
-async function up(): Promise<string> {
-  const r = await ws.run(["up", "--stack", STACK, "--yes", "--skip-preview", "--diff"]);
+async function up(...extra: string[]): Promise<string> {
+  const r = await ws.run(["up", "--stack", STACK, "--yes", "--skip-preview", "--diff", ...extra]);
   logs.push(r.stdout, r.stderr);
   if (r.code !== 0) throw new Error(`pulumi up failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
@@ -188,6 +188,30 @@ describe("k3s over SSH on four test hosts (real engine, k3s stand-in)", () => {
     const state = ws.must(["stack", "export", "--stack", STACK]).stdout;
     expect(state).toContain("drained agent-1");
     expect(state).toContain("uncordoned agent-3");
+    const list = (await kubeClient(kubeconfigOutput()).listNode()).items;
+    for (const n of list) expect(n.spec?.unschedulable ?? false, n.metadata?.name).toBe(false);
+  });
+
+  it("an upgrade stops at the first failing node, naming it; the next up resumes and skips finished nodes", async () => {
+    const counts = names.map((n) => calls(n).length);
+    // A corrupted binary on agent-2: its upgrade fails the checksum before k3s is touched.
+    const corrupt = await host("agent-2").exec("printf corrupted > /var/lib/rancher/sophia/release/k3s");
+    expect(corrupt.code).toBe(0);
+    ws.must(["config", "set", "--stack", STACK, "k3sVersion", "v1.33.7+k3s1"]);
+    const failed = await ws.run(["up", "--stack", STACK, "--yes", "--skip-preview"]);
+    logs.push(failed.stdout, failed.stderr);
+    expect(failed.code).not.toBe(0);
+    const text = failed.stdout + failed.stderr;
+    expect(text).toContain("upgrading node agent-2 to v1.33.7+k3s1 failed (finished: server, agent-1;");
+    expect(text).toContain("checksum mismatch");
+    const version = (n: string) => hostFile(n, "/var/lib/rancher/sophia/installed-version").trim();
+    expect(names.map(version)).toEqual(["v1.33.7+k3s1", "v1.33.7+k3s1", "v1.33.6+k3s1", "v1.33.6+k3s1"]);
+    // Stopped there: agent-3 was not touched.
+    expect(names.map((n, i) => calls(n).length - counts[i]!)).toEqual([1, 1, 0, 0]);
+    // --refresh sees the drifted file and copies it again; the upgrade resumes at agent-2.
+    await up("--refresh");
+    expect(names.map(version)).toEqual(names.map(() => "v1.33.7+k3s1"));
+    expect(names.map((n, i) => calls(n).length - counts[i]!)).toEqual([1, 1, 1, 1]);
     const list = (await kubeClient(kubeconfigOutput()).listNode()).items;
     for (const n of list) expect(n.spec?.unschedulable ?? false, n.metadata?.name).toBe(false);
   });

@@ -354,26 +354,16 @@ describe.each(["production", "staging"] as const)("%s preview (ESC resolved with
     // joining after the server has forgotten any node a previous machine registered under its name.
     const clusterSteps = steps.filter((s) => s.urn.split("::").at(-1)!.startsWith("cluster"));
     const [server, ...agents] = Object.keys(lambdaNodes);
-    const perNode = [
-      "ssh",
-      ...["k3s-lib.sh", "k3s-install.sh", "k3s-node.sh", "k3s-uninstall.sh", "config.yaml", "k3s-version"].map(
-        (f) => `file-${f}`,
-      ),
-      "install",
-      "node",
-      "labels",
-      "upgrade",
-    ];
+    const perNode = ["ssh", "files", "install", "node", "labels"];
     expect(clusterSteps.map((s) => s.urn.split("::").at(-1)).sort()).toEqual(
       [
         "cluster",
         "cluster-token",
         "cluster-agent-token",
         "cluster-kubeconfig",
+        "cluster-upgrade",
         ...perNode.map((p) => `cluster-${server}-${p}`),
-        ...agents.flatMap((a) =>
-          [...perNode, "forget", "membership", "drain", "uncordon"].map((p) => `cluster-${a}-${p}`),
-        ),
+        ...agents.flatMap((a) => [...perNode, "forget", "membership"].map((p) => `cluster-${a}-${p}`)),
       ].sort(),
     );
     const input = (name: string, key: string) =>

@@ -4,7 +4,8 @@
  * in order on one stack; every engine run's output is kept and searched for secrets at the end.
  */
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -17,6 +18,12 @@ import { repoRoot } from "../harness/stack-config";
 
 const fixture = join(repoRoot, "test", "fixtures", "remote-program");
 const SECRET = "sup3r-s3cret-value-4711";
+/** A marker no state or output may contain, every byte value, and sequences that are not UTF-8. */
+const BINARY = Buffer.concat([
+  Buffer.from("BINARY-MARKER-5c1d9e\0"),
+  Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+  Buffer.from([0x80, 0xbf, 0xe2, 0x82, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0xff, 0xfe, 0xf8, 0x88]),
+]);
 const BAD_KEY_BODY = "AAAABBBBCCCCsecretmaterialxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
 let run: TestHosts;
@@ -295,11 +302,68 @@ describe("RemoteCommand and CopyToRemote against real sshd", () => {
     transcript.push(await ws.run(["stack", "export"]));
   });
 
+  it("copies a binary file byte for byte (every byte value, invalid UTF-8), without its content in the state", async () => {
+    const local = join(ws.dir, "k3s-like.bin");
+    writeFileSync(local, BINARY);
+    const localSha = createHash("sha256").update(BINARY).digest("hex");
+    copies["bin"] = { host: "a", localPath: local, remotePath: "/etc/rancher/bin/k3s", mode: "0755" };
+    const r = await up();
+    expect(r.code, text(r)).toBe(0);
+    expect(r.stdout).toMatch(/\+ 1 created/);
+    expect((await a.exec("sha256sum /etc/rancher/bin/k3s")).stdout.split(" ")[0]).toBe(localSha);
+    expect(readFileSync(a.path("/etc/rancher/bin/k3s")).equals(BINARY)).toBe(true);
+    expect(statSync(a.path("/etc/rancher/bin/k3s")).mode & 0o777).toBe(0o755);
+    expect((await outputs()).sha256["bin"]).toBe(localSha);
+    const state = await ws.run(["stack", "export"]);
+    transcript.push(state);
+    expect(state.stdout).not.toContain("BINARY-MARKER");
+  });
+
+  it("a bundle writes its files over one connection; an update rewrites only the changed ones", async () => {
+    const local = join(ws.dir, "k3s-like.bin");
+    const localSha = createHash("sha256").update(BINARY).digest("hex");
+    const bundle = (script: string) => ({
+      host: "a",
+      remotePath: "/etc/rancher/stage",
+      files: {
+        "run.sh": { content: script, mode: "0755" },
+        "release/k3s": { localPath: local, mode: "0700" },
+      },
+    });
+    const logins = () =>
+      a
+        .sshdLog()
+        .split("\n")
+        .filter((l) => l.includes("Accepted publickey")).length;
+    const before = logins();
+    copies["bundle"] = bundle("echo one\n");
+    let r = await up();
+    expect(r.code, text(r)).toBe(0);
+    expect(r.stdout).toMatch(/\+ 1 created/);
+    // Nothing else on this host changed: one login wrote both files.
+    expect(logins() - before).toBe(1);
+    expect((await a.exec("sha256sum /etc/rancher/stage/release/k3s")).stdout.split(" ")[0]).toBe(localSha);
+    expect(statSync(a.path("/etc/rancher/stage/release/k3s")).mode & 0o777).toBe(0o700);
+    expect(await readFile(a.path("/etc/rancher/stage/run.sh"), "utf8")).toBe("echo one\n");
+    expect(statSync(a.path("/etc/rancher/stage/run.sh")).mode & 0o777).toBe(0o755);
+
+    // Atomic writes rename a new file into place: an unchanged file keeps its inode.
+    const inode = (p: string) => statSync(a.path(p)).ino;
+    const [binaryInode, scriptInode] = [inode("/etc/rancher/stage/release/k3s"), inode("/etc/rancher/stage/run.sh")];
+    copies["bundle"] = bundle("echo two\n");
+    r = await up();
+    expect(r.code, text(r)).toBe(0);
+    expect(r.stdout).toMatch(/~ 1 updated/);
+    expect(await readFile(a.path("/etc/rancher/stage/run.sh"), "utf8")).toBe("echo two\n");
+    expect(inode("/etc/rancher/stage/run.sh")).not.toBe(scriptInode);
+    expect(inode("/etc/rancher/stage/release/k3s")).toBe(binaryInode);
+  });
+
   it("destroy runs the delete commands", async () => {
     const r = await ws.run(["destroy", "--yes", "--skip-preview", "--suppress-progress"]);
     transcript.push(r);
     expect(r.code, text(r)).toBe(0);
-    expect(r.stdout).toMatch(/- 7 deleted/);
+    expect(r.stdout).toMatch(/- 9 deleted/);
     expect(await log(a, "/etc/rancher/log")).toBe("create\nupdate second\ndelete\ncreate\npinned\ndelete\n");
   });
 

@@ -38,23 +38,24 @@ vi.mock("../../components/cluster/k3s-token", async () => {
   return { K3sToken };
 });
 
+vi.mock("../../components/cluster/k3s-upgrade", async () => {
+  const p = await import("@pulumi/pulumi");
+  class K3sUpgrade extends p.CustomResource {
+    constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {
+      super("test:cluster:K3sUpgrade", name, args, opts);
+    }
+  }
+  return { K3sUpgrade };
+});
+
 let registered: Registration[];
 let cluster: import("../../components/cluster").K3sCluster;
 /** Each child's dependsOn, by name (recorded by a transformation on the component). */
 const deps = new Map<string, string[]>();
 
 const NODES = ["core", "mcp", "data", "api"];
-const PER_SERVER = [
-  "ssh",
-  ...["k3s-lib.sh", "k3s-install.sh", "k3s-node.sh", "k3s-uninstall.sh", "config.yaml", "k3s-version"].map(
-    (f) => `file-${f}`,
-  ),
-  "install",
-  "node",
-  "labels",
-  "upgrade",
-];
-const PER_AGENT = [...PER_SERVER, "membership", "drain", "uncordon"];
+const PER_SERVER = ["ssh", "files", "install", "node", "labels"];
+const PER_AGENT = [...PER_SERVER, "membership"];
 
 /** Records each child's dependsOn. */
 const record: pulumi.ResourceTransformation = (args) => {
@@ -96,7 +97,7 @@ beforeAll(async () => {
     { transformations: [record] },
   );
   // Dynamic resources serialize their provider before registering: wait for all of them.
-  const expected = 1 + 2 + 1 + PER_SERVER.length + 3 * PER_AGENT.length;
+  const expected = 1 + 2 + 1 + 1 + PER_SERVER.length + 3 * PER_AGENT.length;
   for (let i = 0; i < 400 && registered.length < expected; i++) await new Promise((r) => setTimeout(r, 25));
   await mocks.settled();
 });
@@ -114,14 +115,17 @@ describe("K3sCluster (Pulumi mocks)", () => {
       "c-token",
       "c-agent-token",
       "c-kubeconfig",
+      "c-upgrade",
       ...PER_SERVER.map((s) => `c-core-${s}`),
       ...["mcp", "data", "api"].flatMap((n) => PER_AGENT.map((s) => `c-${n}-${s}`)),
     ];
     expect(registered.map((r) => r.name).sort()).toEqual(expected.sort());
     const count = (type: string) => registered.filter((r) => r.type === type).length;
     expect(count("test:cluster:K3sToken")).toBe(2);
-    expect(count("test:remote:CopyToRemote")).toBe(4 * 6);
-    expect(count("test:remote:RemoteCommand")).toBe(registered.length - 1 - 2 - 24);
+    // One copy per node (all its files over one connection); one upgrade resource for the cluster.
+    expect(count("test:remote:CopyToRemote")).toBe(4);
+    expect(count("test:cluster:K3sUpgrade")).toBe(1);
+    expect(count("test:remote:RemoteCommand")).toBe(registered.length - 1 - 2 - 4 - 1);
   });
 
   it("installs the server first, then each agent depending on the server only, not on each other", () => {
@@ -134,23 +138,28 @@ describe("K3sCluster (Pulumi mocks)", () => {
     }
   });
 
-  it("chains upgrades one node at a time, servers first, draining and uncordoning each agent", () => {
-    expect(deps.get("c-core-upgrade")).toEqual(["c-core-install"]);
-    expect(deps.get("c-mcp-drain")).toEqual(["c-mcp-install", "c-core-upgrade"]);
-    expect(deps.get("c-mcp-upgrade")).toEqual(["c-mcp-install", "c-mcp-drain"]);
-    expect(deps.get("c-mcp-uncordon")).toEqual(["c-mcp-upgrade"]);
-    expect(deps.get("c-data-drain")).toEqual(["c-data-install", "c-mcp-uncordon"]);
-    expect(deps.get("c-api-drain")).toEqual(["c-api-install", "c-data-uncordon"]);
-    expect(inputs("c-mcp-upgrade")["update"]).toBe(
-      "sudo -n bash /var/lib/rancher/sophia/k3s-install.sh upgrade agent amd64 download v1.33.5+k3s1",
-    );
-    expect(inputs("c-mcp-upgrade")["create"]).toBeUndefined();
-    expect(inputs("c-mcp-drain")["update"]).toBe(
-      "K3S_TARGET_VERSION=v1.33.5+k3s1 bash /var/lib/rancher/sophia/k3s-node.sh drain mcp",
-    );
-    expect(inputs("c-core-upgrade")["update"]).toBe(
-      "bash /var/lib/rancher/sophia/k3s-install.sh upgrade server arm64 download v1.33.5+k3s1",
-    );
+  it("upgrades through one resource: nodes in order, servers first, agents drained and uncordoned on the server", () => {
+    expect(deps.get("c-upgrade")).toEqual(["c-core-install", "c-mcp-install", "c-data-install", "c-api-install"]);
+    const up = inputs("c-upgrade");
+    expect(up["version"]).toBe("v1.33.5+k3s1");
+    expect(up["operator"]).toBe("core");
+    expect(up["steps"]).toEqual([
+      {
+        name: "core",
+        role: "server",
+        versionCommand: "cat /var/lib/rancher/sophia/installed-version 2>/dev/null || true",
+        upgradeCommand: "bash /var/lib/rancher/sophia/k3s-install.sh upgrade server arm64 download v1.33.5+k3s1",
+      },
+      ...["mcp", "data", "api"].map((n) => ({
+        name: n,
+        role: "agent",
+        versionCommand: "sudo -n cat /var/lib/rancher/sophia/installed-version 2>/dev/null || true",
+        upgradeCommand: "sudo -n bash /var/lib/rancher/sophia/k3s-install.sh upgrade agent amd64 download v1.33.5+k3s1",
+        // On the server (root there): the API side of the node's upgrade.
+        drainCommand: `bash /var/lib/rancher/sophia/k3s-node.sh drain ${n}`,
+        uncordonCommand: `bash /var/lib/rancher/sophia/k3s-node.sh uncordon ${n}`,
+      })),
+    ]);
   });
 
   it("re-runs an install only on its node's config hash (or the scripts), with the tokens on stdin", () => {
@@ -180,12 +189,19 @@ describe("K3sCluster (Pulumi mocks)", () => {
     expect(deps.get("c-core-labels")).toEqual(["c-core-install"]);
   });
 
-  it("copies each node's own config; the files go through sudo for a non-root user", () => {
-    expect(inputs("c-mcp-file-config.yaml")["content"]).toContain("node-name: mcp\nserver: https://198.18.0.10:6443\n");
-    expect(inputs("c-mcp-file-config.yaml")["remotePath"]).toBe("/var/lib/rancher/sophia/config.yaml");
-    expect(inputs("c-mcp-file-config.yaml")["sudo"]).toBe(true);
-    expect(inputs("c-core-file-config.yaml")["sudo"]).toBe(false);
-    expect(inputs("c-core-file-k3s-version")["content"]).toBe("v1.33.5+k3s1\n");
+  it("copies each node's files as one bundle: its own config, the scripts, modes; sudo for a non-root user", () => {
+    const files = (n: string) => inputs(`c-${n}-files`)["files"] as Record<string, { content?: string; mode: string }>;
+    expect(Object.keys(files("mcp")).sort()).toEqual(
+      ["config.yaml", "k3s-install.sh", "k3s-lib.sh", "k3s-node.sh", "k3s-uninstall.sh", "k3s-version"].sort(),
+    );
+    expect(files("mcp")["config.yaml"]!.content).toContain("node-name: mcp\nserver: https://198.18.0.10:6443\n");
+    expect(files("mcp")["config.yaml"]!.mode).toBe("0600");
+    expect(files("mcp")["k3s-install.sh"]!.mode).toBe("0755");
+    expect(inputs("c-mcp-files")["remotePath"]).toBe("/var/lib/rancher/sophia");
+    expect(inputs("c-mcp-files")["sudo"]).toBe(true);
+    expect(inputs("c-core-files")["sudo"]).toBe(false);
+    expect(files("core")["k3s-version"]!.content).toBe("v1.33.5+k3s1\n");
+    expect(deps.get("c-mcp-install")).toEqual(["c-mcp-files", "c-core-install"]);
   });
 
   it("the kubeconfig is fetched as a secret command; the tokens and key never appear in plaintext inputs", () => {
@@ -284,7 +300,7 @@ describe("K3sCluster on launched machines (addresses from another resource, an i
   });
 
   it("renders each node's config from its resolved address", () => {
-    expect(inputs("l-mcp-file-config.yaml")["content"]).toContain(
+    expect((inputs("l-mcp-files")["files"] as Record<string, { content: string }>)["config.yaml"]!.content).toContain(
       "node-name: mcp\nserver: https://198.18.1.1:6443\ntoken-file: /etc/rancher/k3s/agent-token\nnode-ip: 198.18.1.2\nnode-external-ip: 198.18.1.2\n",
     );
     expect(JSON.stringify(inputs("l-core-ssh")["connection"])).toContain('"host":"198.18.1.1"');
@@ -292,7 +308,7 @@ describe("K3sCluster on launched machines (addresses from another resource, an i
 
   it("a new instance under a node's name is prepared, copied to and installed again", () => {
     expect(inputs("l-mcp-ssh")["triggers"]).toEqual(["instance-2"]);
-    expect(inputs("l-mcp-file-config.yaml")["triggers"]).toEqual(["instance-2"]);
+    expect(inputs("l-mcp-files")["triggers"]).toEqual(["instance-2"]);
     expect((inputs("l-mcp-install")["triggers"] as string[])[2]).toBe("instance-2");
     expect(inputs("l-core-install")["triggers"]).toHaveLength(3);
   });

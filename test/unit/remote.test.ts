@@ -14,12 +14,15 @@ import {
   commandEnvironment,
   diffCommand,
   diffCopy,
+  entriesToWrite,
   fingerprint,
+  hashScript,
   hostKeyAlgorithms,
   keyErrorText,
   normalizeConnection,
   parseHostKey,
   scrub,
+  UNKNOWN,
   updateRuns,
   validateConnection,
   writeScript,
@@ -317,13 +320,18 @@ describe("RemoteCommand plan", () => {
 });
 
 describe("CopyToRemote plan", () => {
-  const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
+  const sha = (s: string | Buffer): string => createHash("sha256").update(s).digest("hex");
   const check = (news: Record<string, unknown>) =>
     checkCopy(
       { label: "f", connection: { host: "h" }, remotePath: "/etc/x.conf", ...news },
-      (p) => readFileSync(p, "utf8"),
+      (p) => readFileSync(p),
       sha,
     );
+  /** Every byte value, then sequences that are not UTF-8 (a lone continuation byte, a truncated sequence, an overlong NUL). */
+  const binary = Buffer.concat([
+    Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+    Buffer.from([0x80, 0xe2, 0x82, 0xc0, 0x80, 0xff, 0xfe]),
+  ]);
 
   it("hashes content or a local file, and validates", () => {
     expect(check({ content: "hello" }).inputs.sha256).toBe(sha("hello"));
@@ -332,8 +340,71 @@ describe("CopyToRemote plan", () => {
     expect(check({ localPath: file }).inputs).toMatchObject({ sha256: sha("from disk"), mode: "0644" });
     expect(check({ content: "x", mode: "755" }).inputs.mode).toBe("0755");
     const bad = check({ content: "x", localPath: file, remotePath: "relative/", mode: "999" }).failures;
-    expect(bad.map((f) => f.property)).toEqual(["content", "remotePath", "mode"]);
+    expect(bad.map((f) => f.property)).toEqual(["remotePath", "content", "mode"]);
     expect(check({ localPath: join(dir, "missing") }).failures[0]!.property).toBe("localPath");
+  });
+
+  it("hashes a local file's bytes, not its text (a binary file's hash is its own)", () => {
+    const file = join(dir, "binary");
+    writeFileSync(file, binary);
+    const hash = check({ localPath: file }).inputs.sha256;
+    expect(hash).toBe(sha(binary));
+    // Read as UTF-8 text, the invalid sequences would become U+FFFD and the hash another one.
+    expect(hash).not.toBe(sha(readFileSync(file, "utf8")));
+  });
+
+  it("checks a bundle: per-file sources and modes, relative paths, one hash over all", () => {
+    const file = join(dir, "bundled-binary");
+    writeFileSync(file, binary);
+    const files = { "a.sh": { content: "echo a\n", mode: "755" }, "release/k3s": { localPath: file, mode: "0755" } };
+    const r = check({ files, remotePath: "/var/lib/stage" });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.files).toEqual({
+      "a.sh": { content: "echo a\n", mode: "0755", sha256: sha("echo a\n") },
+      "release/k3s": { localPath: file, mode: "0755", sha256: sha(binary) },
+    });
+    expect(r.inputs.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Another mode or content of one file is another bundle hash.
+    const other = check({
+      files: { ...files, "a.sh": { content: "echo a\n", mode: "0700" } },
+      remotePath: "/var/lib/stage",
+    });
+    expect(other.inputs.sha256).not.toBe(r.inputs.sha256);
+    const bad = check({
+      files: {
+        "../x": { content: "x" },
+        "/abs": { content: "x" },
+        ok: { content: "x", localPath: file },
+        m: { content: "x", mode: "9" },
+      },
+      remotePath: "/var/lib/stage",
+      mode: "0600",
+    }).failures;
+    expect(bad.map((f) => f.property)).toEqual([
+      "files",
+      "files.../x",
+      "files./abs",
+      "files.ok.content",
+      "files.m.mode",
+    ]);
+    expect(check({ files: {}, remotePath: "/d" }).failures.map((f) => f.property)).toEqual(["files"]);
+  });
+
+  it("rewrites only the files of a bundle that changed", () => {
+    const at = (files: Record<string, unknown>) => check({ files, remotePath: "/s" }).inputs;
+    const old = at({ a: { content: "1" }, b: { content: "2" }, c: { content: "3", mode: "0600" } }) as CopyState;
+    const paths = (files: Record<string, unknown>) => entriesToWrite(old, at(files)).map((e) => e.path);
+    expect(paths({ a: { content: "1" }, b: { content: "2" }, c: { content: "3", mode: "0600" } })).toEqual([]);
+    expect(paths({ a: { content: "1" }, b: { content: "two" }, c: { content: "3" } })).toEqual(["/s/b", "/s/c"]);
+    expect(
+      paths({ a: { content: "1" }, b: { content: "2" }, c: { content: "3", mode: "0600" }, d: { content: "4" } }),
+    ).toEqual(["/s/d"]);
+    expect(diffCopy(old, at({ a: { content: "1" }, b: { content: "2" }, c: { content: "3", mode: "0600" } }))).toEqual({
+      changes: false,
+      replaces: [],
+    });
+    expect(diffCopy(old, at({ a: { content: "1" }, b: { content: "2" } })).changes).toBe(true);
+    expect(entriesToWrite(old, { ...at({ a: { content: "1" } }), sudo: true }).map((e) => e.path)).toEqual(["/s/a"]);
   });
 
   it("rewrites in place on new content or mode, replaces on another path or host", () => {
@@ -352,6 +423,16 @@ describe("CopyToRemote plan", () => {
     expect(readFileSync(target, "utf8")).toBe("content\n");
     expect(statSync(target).mode & 0o777).toBe(0o640);
     expect(spawnSync("ls", ["-A", join(dir, "sub dir")], { encoding: "utf8" }).stdout.trim()).toBe("it's.conf");
+  });
+
+  it("writes bytes unchanged and hashes several files, an empty line for a missing one (run here with sh)", () => {
+    const target = join(dir, "bin", "k3s");
+    const r = spawnSync("sh", ["-c", writeScript(target, "0755", false)], { input: binary });
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString().trim()).toBe(sha(binary));
+    expect(readFileSync(target).equals(binary)).toBe(true);
+    const h = spawnSync("sh", ["-c", hashScript([target, join(dir, "nothing"), target], false)], { encoding: "utf8" });
+    expect(h.stdout).toBe(`${sha(binary)}\n\n${sha(binary)}\n`);
   });
 });
 
@@ -380,12 +461,27 @@ describe("disposable machines: whenGone and copy triggers", () => {
           content: "x",
           ...(triggers ? { triggers } : {}),
         },
-        () => "",
-        (s) => s,
+        () => Buffer.alloc(0),
+        (s) => String(s),
       );
     expect(diffCopy(copy(["i-1"]).inputs, copy(["i-1"]).inputs)).toEqual({ changes: false, replaces: [] });
     expect(diffCopy(copy(["i-1"]).inputs, copy(["i-2"]).inputs).replaces).toEqual(["triggers"]);
     expect(diffCopy(copy().inputs, copy().inputs).replaces).toEqual([]);
     expect(copy("i-1" as unknown as unknown[]).failures.map((f) => f.property)).toEqual(["triggers"]);
+  });
+
+  it("a bundle file from another resource (a launched machine's config) is unknown at preview, not an error", () => {
+    const bundle = (files: Record<string, unknown>) =>
+      checkCopy(
+        { label: "f", connection: { host: "h" }, remotePath: "/stage", files },
+        () => Buffer.alloc(0),
+        (s) => String(s),
+      );
+    const whole = bundle({ "config.yaml": UNKNOWN, "k3s-version": { content: "v1\n", mode: "0600" } });
+    expect(whole.failures).toEqual([]);
+    expect(whole.inputs.sha256).toBe(UNKNOWN);
+    const content = bundle({ "config.yaml": { content: UNKNOWN, mode: "0600" } });
+    expect(content.failures).toEqual([]);
+    expect(content.inputs.files?.["config.yaml"]).toMatchObject({ sha256: UNKNOWN, mode: "0600" });
   });
 });
