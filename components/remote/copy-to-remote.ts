@@ -10,7 +10,6 @@ import {
   hashScript,
   writeScript,
   type CopyEntry,
-  type CopyFile,
   type CopyInputs,
   type CopyState,
 } from "./copy-plan";
