@@ -28,7 +28,7 @@ import { LocalWeaviate } from "../harness/weaviate";
  * guards. When a change that is meant to alter resources is merged, move it to that merge commit
  * (one line). A clone without this commit fails the test with a message saying so (never a skip).
  */
-const BASELINE = "404e13db6e9f6f02f907cf0379665d93a6596b0d";
+const BASELINE = "cf1a6069102097e7efc86af9091b49864658a911";
 
 let env: Record<string, string>;
 let baseline: BaselineProgram;
