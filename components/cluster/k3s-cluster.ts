@@ -304,14 +304,13 @@ export class K3sCluster extends pulumi.ComponentResource {
   }
 }
 
-/** The node as the pure rules see it before its addresses are known. */
-function withPlaceholders(n: K3sClusterNode): K3sNodeSpec {
-  const { address, privateAddress, name, sshUser, class: nodeClass, role, arch } = n;
-  const known = (v: pulumi.Input<string | undefined>) => (typeof v === "string" ? v : PENDING_ADDRESS);
+/** The node as the pure rules see it, with these addresses. */
+function specOf(n: K3sClusterNode, address: string, privateAddress: string | undefined): K3sNodeSpec {
+  const { name, sshUser, class: nodeClass, role, arch } = n;
   return {
     name,
-    address: known(address),
-    ...(privateAddress !== undefined ? { privateAddress: known(privateAddress) } : {}),
+    address,
+    ...(privateAddress !== undefined ? { privateAddress } : {}),
     sshUser,
     class: nodeClass,
     role,
@@ -319,24 +318,20 @@ function withPlaceholders(n: K3sClusterNode): K3sNodeSpec {
   };
 }
 
+/** The node before its addresses are known: placeholders for those that come from other resources. */
+function withPlaceholders(n: K3sClusterNode): K3sNodeSpec {
+  const known = (v: pulumi.Input<string | undefined>) => (typeof v === "string" ? v : PENDING_ADDRESS);
+  return specOf(n, known(n.address), n.privateAddress === undefined ? undefined : known(n.privateAddress));
+}
+
 /** The shape with every node's resolved addresses (checked again: a private address may resolve empty). */
 function resolveShape(shape: K3sClusterShape, nodes: readonly K3sClusterNode[]): pulumi.Output<K3sClusterShape> {
   return pulumi.all(nodes.map((n) => pulumi.all([n.address, n.privateAddress]))).apply((addresses) => {
     const resolved: K3sClusterShape = {
       ...shape,
-      nodes: shape.nodes.map((spec, i) => {
-        const [address, privateAddress] = addresses[i]!;
-        const node: K3sNodeSpec = { ...spec, address };
-        return privateAddress ? { ...node, privateAddress } : omitPrivateAddress(node);
-      }),
+      nodes: nodes.map((n, i) => specOf(n, addresses[i]![0], addresses[i]![1] || undefined)),
     };
     assertValidClusterNodes(resolved);
     return resolved;
   });
-}
-
-function omitPrivateAddress(node: K3sNodeSpec): K3sNodeSpec {
-  const copy = { ...node };
-  delete (copy as { privateAddress?: string }).privateAddress;
-  return copy;
 }

@@ -278,3 +278,24 @@ export function connectionReplaces(olds: ResolvedConnection, news: ResolvedConne
   if ((news as unknown) === UNKNOWN || !known(news.host)) return false;
   return olds.host !== news.host;
 }
+
+/** The host-key pins of an operation on an existing resource: the given key, else the recorded one. */
+export function pinsOf(s: { connection: ResolvedConnection; hostKey?: string; proxyHostKey?: string }): {
+  hostKey?: string;
+  proxyHostKey?: string;
+} {
+  const pins: { hostKey?: string; proxyHostKey?: string } = {};
+  const hostKey = s.connection.hostKey ?? s.hostKey;
+  const proxyHostKey = s.connection.proxy?.hostKey ?? s.proxyHostKey;
+  if (hostKey) pins.hostKey = hostKey;
+  if (proxyHostKey) pins.proxyHostKey = proxyHostKey;
+  return pins;
+}
+
+/** Dial attempts where the machine may be gone for good (a terminated machine never answers). */
+export const GONE_DIAL_LIMIT = 3;
+
+/** The connection with at most {@link GONE_DIAL_LIMIT} dials: for operations that accept a gone machine. */
+export function goneDialLimit(c: ResolvedConnection): ResolvedConnection {
+  return { ...c, dialErrorLimit: Math.min(c.dialErrorLimit, GONE_DIAL_LIMIT) };
+}

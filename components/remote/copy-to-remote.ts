@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { connectionSecrets, describeConnection, scrub, type RemoteConnection } from "./connection";
+import {
+  connectionSecrets,
+  describeConnection,
+  goneDialLimit,
+  pinsOf,
+  scrub,
+  type RemoteConnection,
+} from "./connection";
 import {
   checkCopy,
   copyEntries,
@@ -14,7 +21,7 @@ import {
   type CopyState,
 } from "./copy-plan";
 import { tail } from "./script";
-import { GONE_DIAL_LIMIT, keyParser, machineGone, open, run, withSession, type Session } from "./ssh";
+import { keyParser, machineGone, open, run, withSession, type Session } from "./ssh";
 
 /** One file of a bundle, as given: its content may come from other resources. @see CopyFile */
 export interface CopyFileArgs {
@@ -57,15 +64,6 @@ export interface CopyToRemoteArgs {
 
 /** Files of a bundle written at the same time, each on its own channel of the one connection. */
 const COPY_CHANNELS = 4;
-
-function pinsOf(s: CopyState): { hostKey?: string; proxyHostKey?: string } {
-  const pins: { hostKey?: string; proxyHostKey?: string } = {};
-  const hostKey = s.connection.hostKey ?? s.hostKey;
-  const proxyHostKey = s.connection.proxy?.hostKey ?? s.proxyHostKey;
-  if (hostKey) pins.hostKey = hostKey;
-  if (proxyHostKey) pins.proxyHostKey = proxyHostKey;
-  return pins;
-}
 
 /** The bytes to write: the text as UTF-8, or the local file exactly as it is. */
 async function bytesOf(entry: CopyEntry): Promise<Buffer> {
@@ -176,10 +174,7 @@ const provider: pulumi.dynamic.ResourceProvider<CopyInputs, CopyState> = {
   async read(id, props) {
     const state = props as CopyState;
     const what = `CopyToRemote ${state.label}`;
-    const connection = {
-      ...state.connection,
-      dialErrorLimit: Math.min(state.connection.dialErrorLimit, GONE_DIAL_LIMIT),
-    };
+    const connection = goneDialLimit(state.connection);
     try {
       const entries = copyEntries(state);
       const live = await withSession(what, connection, pinsOf(state), (s: Session) =>

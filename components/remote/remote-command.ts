@@ -4,7 +4,9 @@ import {
   connectionReplaces,
   connectionSecrets,
   describeConnection,
+  goneDialLimit,
   normalizeConnection,
+  pinsOf,
   scrub,
   UNKNOWN,
   validateConnection,
@@ -13,7 +15,7 @@ import {
   type ResolvedConnection,
 } from "./connection";
 import { commandFailure, ENV_NAME, LOGGING_VALUES, trimOutput, type Logging } from "./script";
-import { GONE_DIAL_LIMIT, keyParser, machineGone, run, withSession } from "./ssh";
+import { keyParser, machineGone, run, withSession } from "./ssh";
 
 export interface RemoteCommandArgs {
   /** The host. Stored as a secret (it holds the private key). */
@@ -307,16 +309,6 @@ function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** The pin for an operation on an existing resource: the given key, else the recorded one. */
-function pinsOf(state: CommandState): { hostKey?: string; proxyHostKey?: string } {
-  const pins: { hostKey?: string; proxyHostKey?: string } = {};
-  const hostKey = state.connection.hostKey ?? state.hostKey;
-  const proxyHostKey = state.connection.proxy?.hostKey ?? state.proxyHostKey;
-  if (hostKey) pins.hostKey = hostKey;
-  if (proxyHostKey) pins.proxyHostKey = proxyHostKey;
-  return pins;
-}
-
 const provider: pulumi.dynamic.ResourceProvider<CommandState, CommandState> = {
   async check(_olds, news) {
     return checkCommand(news, await keyParser());
@@ -350,18 +342,17 @@ const provider: pulumi.dynamic.ResourceProvider<CommandState, CommandState> = {
   async delete(_id, props) {
     // Without a delete command the host is not contacted: destroying never needs a live machine.
     if (props.delete === undefined) return;
-    if (props.whenGone !== "skip") return void (await execute("delete", props, pinsOf(props), props));
-    const limit = Math.min(props.connection.dialErrorLimit, GONE_DIAL_LIMIT);
+    const skip = props.whenGone === "skip";
     try {
       await execute(
         "delete",
-        { ...props, connection: { ...props.connection, dialErrorLimit: limit } },
+        skip ? { ...props, connection: goneDialLimit(props.connection) } : props,
         pinsOf(props),
         props,
       );
     } catch (err) {
       // The machine was terminated or replaced: there is nothing left on it to clean up.
-      if (machineGone(err)) return;
+      if (skip && machineGone(err)) return;
       throw err;
     }
   },

@@ -59,9 +59,6 @@ function fatal(message: string): Error {
  */
 export type MachineGone = "unreachable" | "host-key-changed";
 
-/** Dial attempts where the machine may be gone for good (a terminated machine never answers). */
-export const GONE_DIAL_LIMIT = 3;
-
 /** The reason an error from {@link open} or {@link withSession} carries, if it says the machine is gone. */
 export function machineGone(err: unknown): MachineGone | undefined {
   return (err as { gone?: MachineGone } | undefined)?.gone;
