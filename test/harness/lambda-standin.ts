@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 
 import type { LambdaContract } from "./lambda-contract";
+import type { PulumiWorkspace } from "./pulumi";
 
 type Json = Record<string, unknown>;
 
@@ -386,4 +387,16 @@ export class LambdaStandIn {
     }
     reply(200, { data: { instance_ids: [i.id] } });
   }
+}
+
+/**
+ * Points a stack of a fixture program that reads test/fixtures/lambda-api.ts at the stand-in, with
+ * the API key and waits shortened for tests (pacing and polling; the request counts do not depend on them).
+ */
+export function configureLambdaApi(ws: PulumiWorkspace, standIn: LambdaStandIn, apiKey: string): void {
+  ws.must(["config", "set", "apiUrl", standIn.url]);
+  ws.must(["config", "set", "--secret", "apiKey", apiKey]);
+  ws.must(["config", "set", "pacing", JSON.stringify({ requestMs: 20, launchMs: 200 })]);
+  ws.must(["config", "set", "retry", JSON.stringify({ attempts: 4, baseDelayMs: 100, maxDelayMs: 400 })]);
+  ws.must(["config", "set", "pollIntervalMs", "100"]);
 }

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestHost, TestHosts } from "../harness/hosts";
 import { K3S_STANDIN, STANDIN_RECORDS, startK3sHosts } from "../harness/k3s-hosts";
 import { LambdaContract } from "../harness/lambda-contract";
-import { LambdaStandIn } from "../harness/lambda-standin";
+import { configureLambdaApi, LambdaStandIn } from "../harness/lambda-standin";
 import { PulumiWorkspace, toolchainEnv, type RunResult } from "../harness/pulumi";
 import { repoRoot } from "../harness/stack-config";
 
@@ -106,14 +106,10 @@ beforeAll(async () => {
   });
   ws = new PulumiWorkspace(env, { passphrase: "lambda-cluster-test", projectSource: fixture });
   ws.must(["stack", "init", "e2e", "--secrets-provider", "passphrase"]);
-  ws.must(["config", "set", "apiUrl", standIn.url]);
-  ws.must(["config", "set", "--secret", "apiKey", API_KEY]);
+  configureLambdaApi(ws, standIn, API_KEY);
   ws.must(["config", "set", "privateKeyFile", join(hosts.dir, "id_ed25519")]);
   ws.must(["config", "set", "standin", K3S_STANDIN]);
   ws.must(["config", "set", "cluster", JSON.stringify(CLUSTER)]);
-  ws.must(["config", "set", "pacing", JSON.stringify({ requestMs: 20, launchMs: 200 })]);
-  ws.must(["config", "set", "retry", JSON.stringify({ attempts: 4, baseDelayMs: 100, maxDelayMs: 400 })]);
-  ws.must(["config", "set", "pollIntervalMs", "100"]);
 }, 600_000);
 
 afterAll(async () => {

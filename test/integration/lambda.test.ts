@@ -9,7 +9,7 @@ import { utils } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { LambdaContract } from "../harness/lambda-contract";
-import { LambdaStandIn } from "../harness/lambda-standin";
+import { configureLambdaApi, LambdaStandIn } from "../harness/lambda-standin";
 import { PulumiWorkspace, toolchainEnv, type RunResult } from "../harness/pulumi";
 import { repoRoot } from "../harness/stack-config";
 
@@ -38,12 +38,8 @@ const text = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
 function stack(standIn: LambdaStandIn, nodes: unknown[], apiKey = API_KEY): PulumiWorkspace {
   const ws = new PulumiWorkspace(env, { passphrase: "lambda-test", projectSource: fixture });
   ws.must(["stack", "init", "test", "--secrets-provider", "passphrase"]);
-  ws.must(["config", "set", "apiUrl", standIn.url]);
-  ws.must(["config", "set", "--secret", "apiKey", apiKey]);
+  configureLambdaApi(ws, standIn, apiKey);
   ws.must(["config", "set-all", "--secret", `sshPrivateKey=${sshKey.private}`]);
-  ws.must(["config", "set", "pacing", JSON.stringify({ requestMs: 20, launchMs: 200 })]);
-  ws.must(["config", "set", "retry", JSON.stringify({ attempts: 4, baseDelayMs: 100, maxDelayMs: 400 })]);
-  ws.must(["config", "set", "pollIntervalMs", "100"]);
   setNodes(ws, nodes);
   return ws;
 }
