@@ -173,19 +173,17 @@ export class K3sCluster extends pulumi.ComponentResource {
         }
       }
       // One copy per node: every file over one SSH connection, and only changed files rewritten.
-      const copies = [
-        new CopyToRemote(
-          `${key}-files`,
-          {
-            connection,
-            files,
-            remotePath: K3S_PATHS.stage,
-            sudo: node.sshUser !== "root",
-            ...(machine ? { triggers: machine } : {}),
-          },
-          { parent: this, dependsOn: [prepare] },
-        ),
-      ];
+      const bundle = new CopyToRemote(
+        `${key}-files`,
+        {
+          connection,
+          files,
+          remotePath: K3S_PATHS.stage,
+          sudo: node.sshUser !== "root",
+          ...(machine ? { triggers: machine } : {}),
+        },
+        { parent: this, dependsOn: [prepare] },
+      );
       // Joining under a name a replaced machine held: the server forgets that node first.
       const forget =
         machine && server
@@ -209,13 +207,13 @@ export class K3sCluster extends pulumi.ComponentResource {
           stdin: node.role === "server" ? serverStdin : agentStdin,
           // Re-runs (it is idempotent) only when this node's config or the scripts change (or a new
           // machine holds the node); the version is read from the staged k3s-version, and bumps go
-          // through the upgrade chain.
+          // through the cluster's upgrade resource.
           triggers: [resolved.apply((s) => configHash(s, s.nodes[index]!)), scriptsVersion, ...(machine ?? [])],
           timeout: args.installTimeout ?? 900,
         },
         {
           parent: this,
-          dependsOn: [...copies, ...after, ...forget],
+          dependsOn: [bundle, ...after, ...forget],
           customTimeouts: { create: "20m", update: "20m" },
         },
       );
@@ -228,7 +226,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           delete: uninstallCommand(spec),
           ...(machine ? { triggers: machine, whenGone: "skip" as const } : {}),
         },
-        { parent: this, dependsOn: [install, ...copies] },
+        { parent: this, dependsOn: [install, bundle] },
       );
       const resources = { spec, connection, install, lifecycle };
       built.set(node.name, resources);
